@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from rekha import __version__
+from rekha.analyses.jobs_router import router as analysis_jobs_router
 from rekha.analyses.router import router as analyses_router
 from rekha.auth.router import router as auth_router
 from rekha.conversations.router import router as conversations_router
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(analyses_router, prefix=API_PREFIX)
+    app.include_router(analysis_jobs_router, prefix=API_PREFIX)
     app.include_router(conversations_router, prefix=API_PREFIX)
     # Last: the catch-all that serves the web UI must not shadow API routes.
     mount_web_ui(app, settings.web_root)

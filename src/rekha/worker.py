@@ -16,6 +16,7 @@ QUEUES = ("analysis", "images", "default")
 TASK_MODULES = [
     "rekha.core.tasks",
     "rekha.analyses.tasks",
+    "rekha.analyses.image_tasks",
     "rekha.conversations.tasks",
 ]
 
