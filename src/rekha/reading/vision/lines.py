@@ -1,0 +1,328 @@
+"""Where each line may run, in canonical palm units, and what was measured on it.
+
+Every zone here is in palm lengths of the canonical frame (see frame.py), so it is derived
+from the hand's own landmarks: the wrist at (0, 0), the middle knuckle near (0, -1), the
+index knuckle near (-0.32, -0.93), the little knuckle near (0.40, -0.83), thumb to the left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from rekha.reading.types import LineName
+from rekha.reading.vision.frame import PalmFrame
+from rekha.reading.vision.ridges import RidgeMaps
+from rekha.reading.vision.tracer import F32, F64, Strip, Trace, trace
+
+Knots = Sequence[tuple[float, float]]
+
+# Confidence at or above which a line is reported as clearly visible (see docs/engine.md for
+# how it was chosen on the tuning part of the fixtures).
+CLEAR_CONFIDENCE = 0.5
+
+# Toll per step, in units of normalised crease strength: a path keeps going while the crease
+# under it is stronger than this on average.
+import os
+
+TOLL = {"principal": float(os.environ.get("RK_TOLL", "0.16")), "minor": 0.30}
+# Weak evidence this long (palm lengths) along a traced line is reported as a break.
+BREAK_LEVEL = 0.10
+BREAK_MIN_UNITS = 0.04
+
+LIFE_CENTRE = (-0.50, -0.30)  # the thumb ball's centre, around which the life line arcs
+LIFE_RADIUS = 0.52  # its usual distance from there
+PRIOR_WEIGHT = 0.05
+ARC_LOWEST_Y = -0.03  # the life line ends above the wrist's top crease
+
+
+def _interp(knots: Knots, v: F64) -> F64:
+    xs = np.array([k[0] for k in knots])
+    ys = np.array([k[1] for k in knots])
+    order = np.argsort(xs)
+    return np.asarray(np.interp(v, xs[order], ys[order]), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Band:
+    """A strip laid along a coordinate: t runs over `along` from `t0` to `t1` (units), s
+    across it between the `lo` and `hi` knots. horizontal=True: t is x, s is y."""
+
+    horizontal: bool
+    t0: float
+    t1: float
+    lo: Knots
+    hi: Knots
+    start: tuple[float, float]  # t range where the line may begin
+    end: tuple[float, float]  # t range where it may end
+    usual: Knots = ()  # the line's usual course (s as a function of t)
+    spread: float = 0.10  # how far from it the line commonly lies
+
+
+def _prior(s: F64, usual: F64, spread: float) -> F32:
+    """Gain added for lying near the usual course: nothing on it, a growing toll away from it."""
+    return np.asarray(-PRIOR_WEIGHT * ((s - usual) / spread) ** 2, dtype=np.float32)
+
+
+def band_strip(frame: PalmFrame, band: Band) -> Strip:
+    s_px = frame.px_per_unit
+    n_t = max(2, round(abs(band.t1 - band.t0) * s_px))
+    t = np.linspace(band.t0, band.t1, n_t)
+    lo, hi = _interp(band.lo, t), _interp(band.hi, t)
+    s_min, s_max = float(lo.min()), float(hi.max())
+    n_s = max(2, round((s_max - s_min) * s_px))
+    s = np.linspace(s_min, s_max, n_s)
+    tt, ss = np.meshgrid(t, s, indexing="ij")
+    ux, uy = (tt, ss) if band.horizontal else (ss, tt)
+    rx, ry = _to_raster(frame, ux, uy)
+    allowed = (ss >= lo[:, None]) & (ss <= hi[:, None])
+    prior = _prior(ss, _interp(band.usual, t)[:, None], band.spread) if band.usual else None
+    return Strip(
+        x=rx, y=ry, allowed=allowed,
+        start=(t >= min(band.start)) & (t <= max(band.start)),
+        end=(t >= min(band.end)) & (t <= max(band.end)),
+        prior=prior,
+    )
+
+
+def arc_strip(frame: PalmFrame, centre: tuple[float, float], th0: float, th1: float,
+              r0: float, r1: float, start: tuple[float, float],
+              end: tuple[float, float], usual_r: float, spread: float) -> Strip:
+    """Angles in degrees, y down: -90 points to the fingers, 0 towards the little finger."""
+    s_px = frame.px_per_unit
+    r_mid = (r0 + r1) / 2
+    n_t = max(2, round(np.radians(abs(th1 - th0)) * r_mid * s_px))
+    th = np.linspace(th0, th1, n_t)
+    r = np.linspace(r0, r1, max(2, round((r1 - r0) * s_px)))
+    tt, rr = np.meshgrid(np.radians(th), r, indexing="ij")
+    ux = centre[0] + rr * np.cos(tt)
+    uy = centre[1] + rr * np.sin(tt)
+    rx, ry = _to_raster(frame, ux, uy)
+    return Strip(
+        x=rx, y=ry, allowed=uy < ARC_LOWEST_Y,
+        start=(th >= min(start)) & (th <= max(start)),
+        end=(th >= min(end)) & (th <= max(end)),
+        prior=_prior(rr, np.float64(usual_r), spread),
+    )
+
+
+def _to_raster(frame: PalmFrame, ux: F64, uy: F64) -> tuple[F32, F32]:
+    m = frame.units_to_raster
+    rx = (m[0, 0] * ux + m[0, 1] * uy + m[0, 2]).astype(np.float32)
+    ry = (m[1, 0] * ux + m[1, 1] * uy + m[1, 2]).astype(np.float32)
+    return rx, ry
+
+
+HEART = Band(
+    horizontal=True, t0=0.70, t1=-0.45,
+    lo=[(0.70, -0.95), (0.30, -1.02), (0.0, -1.12), (-0.45, -1.12)],
+    hi=[(0.70, -0.50), (0.30, -0.62), (0.0, -0.74), (-0.45, -0.82)],
+    start=(0.30, 0.70), end=(-0.45, 0.12),
+    usual=[(0.55, -0.68), (0.30, -0.76), (0.0, -0.87), (-0.25, -0.94)], spread=0.09,
+)
+HEAD = Band(
+    horizontal=True, t0=-0.65, t1=0.62,
+    lo=[(-0.65, -1.00), (-0.30, -0.95), (0.0, -0.85), (0.30, -0.78), (0.62, -0.72)],
+    hi=[(-0.65, -0.55), (-0.30, -0.62), (0.0, -0.45), (0.30, -0.28), (0.62, -0.22)],
+    start=(-0.65, -0.18), end=(0.02, 0.62),
+    usual=[(-0.40, -0.79), (-0.10, -0.71), (0.20, -0.60), (0.45, -0.52)], spread=0.10,
+)
+FATE = Band(
+    horizontal=False, t0=0.05, t1=-0.90,
+    lo=[(0.05, -0.12), (-0.90, -0.12)],
+    hi=[(0.05, 0.30), (-0.90, 0.22)],
+    start=(-0.35, 0.05), end=(-0.90, -0.45),
+    usual=[(0.0, 0.07), (-0.8, 0.05)], spread=0.10,
+)
+SUN = Band(
+    horizontal=False, t0=-0.30, t1=-0.92,
+    lo=[(-0.30, 0.10), (-0.92, 0.12)],
+    hi=[(-0.30, 0.38), (-0.92, 0.36)],
+    start=(-0.62, -0.30), end=(-0.92, -0.72),
+)
+MERCURY = Band(
+    horizontal=False, t0=-0.10, t1=-0.80,
+    lo=[(-0.10, 0.08), (-0.80, 0.28)],
+    hi=[(-0.10, 0.45), (-0.80, 0.56)],
+    start=(-0.40, -0.10), end=(-0.80, -0.55),
+)
+BRACELET = Band(
+    horizontal=True, t0=-0.34, t1=0.34,
+    lo=[(-0.34, -0.06), (0.34, -0.06)],
+    hi=[(-0.34, 0.22), (0.34, 0.22)],
+    start=(-0.34, -0.12), end=(0.12, 0.34),
+)
+MARRIAGE = Band(
+    horizontal=True, t0=0.68, t1=0.30,
+    lo=[(0.68, -0.98), (0.30, -1.0)],
+    hi=[(0.68, -0.70), (0.30, -0.80)],
+    start=(0.50, 0.68), end=(0.30, 0.50),
+)
+
+
+def forbid_near(frame: PalmFrame, raster_pts: F64 | None, radius_units: float,
+                base: F32 | None = None) -> F32:
+    w, h = frame.size
+    out = np.zeros((h, w), np.float32) if base is None else base.copy()
+    if raster_pts is not None and len(raster_pts) >= 2:
+        thick = max(1, round(2 * radius_units * frame.px_per_unit))
+        cv2.polylines(out, [np.round(raster_pts).astype(np.int32)], False, 1.0, thick)
+    return out
+
+
+@dataclass(frozen=True)
+class Traced:
+    name: LineName
+    trace: Trace | None
+    units: F64 | None  # path in canonical units
+
+
+def run_tracer(maps: RidgeMaps, frame: PalmFrame, name: LineName, strip: Strip, toll: float,
+               forbid: F32 | None = None) -> Traced:
+    tr = trace(maps, strip, toll=toll, forbid=forbid)
+    if tr is None or len(tr.raster) < 3:
+        return Traced(name, None, None)
+    return Traced(name, tr, frame.units_from_raster(tr.raster))
+
+
+def polyline_length(p: F64) -> float:
+    return float(np.linalg.norm(np.diff(p, axis=0), axis=1).sum()) if len(p) > 1 else 0.0
+
+
+def simplify(points: F64, step: float) -> F64:
+    """Resample a dense path to about one point per `step` (same units)."""
+    if len(points) < 3:
+        return points
+    seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    n = max(2, int(cum[-1] / step) + 1)
+    at = np.linspace(0.0, cum[-1], n)
+    return np.stack([np.interp(at, cum, points[:, 0]), np.interp(at, cum, points[:, 1])], axis=1)
+
+
+def count_breaks(evidence: F64, units: F64) -> int:
+    seg = np.concatenate([[0.0], np.linalg.norm(np.diff(units, axis=0), axis=1)])
+    breaks, run = 0, 0.0
+    for e, d in zip(evidence, seg, strict=True):
+        if e < BREAK_LEVEL:
+            run += d
+        else:
+            breaks += run >= BREAK_MIN_UNITS
+            run = 0.0
+    return breaks
+
+
+def curvature(units: F64) -> float:
+    chord = float(np.linalg.norm(units[-1] - units[0]))
+    if chord < 1e-6:
+        return 0.0
+    d = units[-1] - units[0]
+    normal = np.array([-d[1], d[0]]) / chord
+    sagitta = float(np.abs((units - units[0]) @ normal).max())
+    return float(np.clip(2.0 * sagitta / chord, 0.0, 1.0))
+
+
+MIN_LENGTH_UNITS = {
+    LineName.heart: 0.30, LineName.head: 0.30, LineName.life: 0.35, LineName.fate: 0.25,
+    LineName.sun: 0.18, LineName.mercury: 0.20, LineName.marriage: 0.08,
+    LineName.bracelet: 0.25,
+}
+
+
+def line_confidence(name: LineName, tr: Trace, units: F64) -> float:
+    """0..1 from what the crease itself shows: how strong it is on average and how much of it
+    is unbroken, and whether it is long enough to be the line it is named after."""
+    ev = tr.evidence
+    strength = float(np.clip((np.mean(ev) - 0.15) / 0.45, 0.0, 1.0))
+    continuity = float(np.mean(ev >= BREAK_LEVEL))
+    length = polyline_length(units)
+    length_ok = float(np.clip(length / (2.0 * MIN_LENGTH_UNITS[name]), 0.0, 1.0))
+    return round(float(np.clip(0.55 * strength + 0.25 * continuity + 0.20 * length_ok, 0, 1)), 3)
+
+
+# Lines that are often absent: reported only when clearly visible, never as a guess.
+STRICT_LINES = frozenset(
+    {LineName.fate, LineName.sun, LineName.mercury, LineName.marriage, LineName.bracelet}
+)
+
+# Finger columns in canonical x (the knuckles of the template): between two neighbours the
+# boundary is halfway.
+_FINGER_X = {"index": -0.32, "middle": 0.0, "ring": 0.22, "little": 0.40}
+
+
+def _under_finger(x: float) -> str:
+    if x < -0.40:
+        return "beyond_index"
+    if x < -0.22:
+        return "under_index"
+    if x < -0.08:
+        return "between_index_and_middle"
+    if x < 0.10:
+        return "under_middle"
+    if x < 0.31:
+        return "under_ring"
+    return "under_little"
+
+
+def _near(a: F64, b: F64 | None, radius: float) -> bool:
+    if b is None or not len(b):
+        return False
+    d = np.hypot(b[:, 0] - a[0], b[:, 1] - a[1])
+    return bool(d.min() <= radius)
+
+
+def zones(name: LineName, units: F64, traced: dict[LineName, list[Traced]]) -> tuple[str, str]:
+    """Where a line starts and ends, named as the tradition names places on the palm."""
+    def path(n: LineName) -> F64 | None:
+        items = traced.get(n) or []
+        return items[0].units if items and items[0].units is not None else None
+
+    start, end = units[0], units[-1]
+    if name is LineName.heart:
+        return "percussion_edge", _under_finger(float(end[0]))
+    if name is LineName.head:
+        joined = _near(start, path(LineName.life), 0.04)
+        slope = "sloping_to_moon" if end[1] > -0.40 else (
+            "straight_across" if end[1] < -0.55 else "gently_sloping")
+        return ("joined_to_life" if joined else "apart_from_life"), (
+            f"{_under_finger(float(end[0]))}_{slope}")
+    if name is LineName.life:
+        head = path(LineName.head)
+        if head is not None and len(head):
+            rel = "joined_to_head" if _near(start, head, 0.04) else (
+                "above_head_start" if start[1] < head[0][1] else "below_head_start")
+        else:
+            rel = "between_thumb_and_index"
+        reach = "wrist" if end[1] > -0.16 else "thumb_ball"
+        return rel, reach
+    if name is LineName.fate:
+        life = path(LineName.life)
+        if _near(start, life, 0.04):
+            s = "life_line"
+        elif start[1] > -0.18:
+            s = "wrist"
+        elif start[0] > 0.15:
+            s = "moon_mount"
+        else:
+            s = "mid_palm"
+        head, heart = path(LineName.head), path(LineName.heart)
+        if heart is not None and end[1] < float(np.interp(end[0], *_xy_sorted(heart))):
+            e = "under_middle"
+        elif head is not None and end[1] < float(np.interp(end[0], *_xy_sorted(head))):
+            e = "heart_line"
+        else:
+            e = "head_line"
+        return s, e
+    if name is LineName.bracelet:
+        return "wrist", "wrist"
+    if name is LineName.marriage:
+        return "percussion_edge", "under_little"
+    return ("lower_palm" if start[1] > -0.4 else "mid_palm"), _under_finger(float(end[0]))
+
+
+def _xy_sorted(p: F64) -> tuple[F64, F64]:
+    order = np.argsort(p[:, 0])
+    return p[order, 0], p[order, 1]

@@ -1,0 +1,122 @@
+"""Following one crease: dynamic programming over a strip of the canonical palm.
+
+A line is searched in a strip laid along where it must run (a band of columns for heart and
+head, an arc around the thumb's ball for the life line, a band of rows for the vertical
+lines). Each step along the strip picks one cell across it; the path may bend a little per
+step, gains crease evidence aligned with its own direction and pays a fixed toll per step.
+A path may only begin in its start zone and only end in its end zone, and it ends where the
+evidence stops paying for the toll, so a line neither stops early nor runs on past its crease.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from rekha.reading.vision.ridges import RidgeMaps
+
+F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
+NEG = np.float32(-1e9)
+
+
+@dataclass(frozen=True)
+class Strip:
+    """Sampling grid: raster coordinates of cell (t, s), shape (T, S)."""
+
+    x: F32
+    y: F32
+    allowed: B  # cells the line may pass through
+    start: npt.NDArray[np.bool_]  # (T,) steps where the line may begin
+    end: npt.NDArray[np.bool_]  # (T,) steps where the line may end
+    prior: F32 | None = None  # (T, S) added to each cell's gain: the line's usual course
+
+
+@dataclass(frozen=True)
+class Trace:
+    raster: F64  # (N, 2) raster points along the path
+    evidence: F64  # (N,) crease strength at each point
+    gain: float  # total DP score
+
+
+def _sample(img: F32, strip: Strip) -> F32:
+    return np.asarray(
+        cv2.remap(img, strip.x, strip.y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                  borderValue=0.0),
+        dtype=np.float32,
+    )
+
+
+def trace(maps: RidgeMaps, strip: Strip, *, toll: float, bend: int = 1,
+          bend_cost: float = 0.08, forbid: F32 | None = None) -> Trace | None:
+    """Best path through the strip. `forbid` (raster-sized, 1 = forbidden) keeps this line off
+    cells already taken by another."""
+    strength = _sample(maps.strength, strip)
+    ax, ay = _sample(maps.along_x, strip), _sample(maps.along_y, strip)
+    allowed = strip.allowed.copy()
+    if forbid is not None:
+        allowed &= _sample(forbid, strip) < 0.5
+    t_n, s_n = strength.shape
+    shifts = range(-bend, bend + 1)
+    score = np.full((t_n, s_n), NEG, np.float32)
+    back = np.zeros((t_n, s_n), np.int8)  # shift taken, or 127 for "started here"
+    started = np.int8(127)
+
+    # evidence counts only as far as the crease runs the way the path steps
+    gains: dict[int, F32] = {}
+    for k in shifts:
+        src = np.roll(np.arange(s_n), k)
+        dx = np.zeros_like(strip.x)
+        dy = np.zeros_like(strip.y)
+        dx[1:] = strip.x[1:] - strip.x[:-1][:, src]
+        dy[1:] = strip.y[1:] - strip.y[:-1][:, src]
+        norm = np.sqrt(dx * dx + dy * dy) + 1e-6
+        cos = (dx * ax + dy * ay) / norm
+        gains[k] = np.asarray(strength * cos * cos - toll, dtype=np.float32)
+        if strip.prior is not None:
+            gains[k] += strip.prior
+
+    for t in range(t_n):
+        best = np.full(s_n, NEG, np.float32)
+        best_k = np.zeros(s_n, np.int8)
+        if t > 0:
+            prev = score[t - 1]
+            for k in shifts:
+                cand = np.roll(prev, k) - bend_cost * abs(k)
+                if k > 0:
+                    cand[:k] = NEG
+                elif k < 0:
+                    cand[k:] = NEG
+                cand = cand + gains[k][t]
+                better = cand > best
+                best = np.where(better, cand, best)
+                best_k = np.where(better, np.int8(k), best_k)
+        if strip.start[t]:
+            fresh = gains[0][t]
+            better = fresh > best
+            best = np.where(better, fresh, best)
+            best_k = np.where(better, started, best_k)
+        best[~allowed[t]] = NEG
+        score[t] = best
+        back[t] = best_k
+
+    ends = np.where(strip.end[:, None], score, NEG)
+    t_end, s_end = np.unravel_index(int(np.argmax(ends)), ends.shape)
+    if ends[t_end, s_end] <= NEG / 2:
+        return None
+    cells = [(int(t_end), int(s_end))]
+    t, s = int(t_end), int(s_end)
+    while back[t, s] != started and t > 0:
+        s = s - int(back[t, s])
+        t -= 1
+        cells.append((t, s))
+    cells.reverse()
+    tt = np.array([c[0] for c in cells])
+    ss = np.array([c[1] for c in cells])
+    pts = np.stack([strip.x[tt, ss], strip.y[tt, ss]], axis=1).astype(np.float64)
+    return Trace(raster=pts, evidence=strength[tt, ss].astype(np.float64),
+                 gain=float(ends[t_end, s_end]))
