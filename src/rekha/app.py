@@ -14,6 +14,7 @@ from rekha.analyses.jobs_router import router as analysis_jobs_router
 from rekha.analyses.router import router as analyses_router
 from rekha.auth.router import router as auth_router
 from rekha.conversations.router import router as conversations_router
+from rekha.core.csrf import CSRFMiddleware
 from rekha.core.db import Database
 from rekha.core.errors import add_exception_handlers
 from rekha.core.health import router as health_router
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Last: the catch-all that serves the web UI must not shadow API routes.
     mount_web_ui(app, settings.web_root)
 
+    app.add_middleware(CSRFMiddleware)  # inside CORS, so refusals still carry CORS headers
     if settings.allowed_origins:
         app.add_middleware(
             CORSMiddleware,
