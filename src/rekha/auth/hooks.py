@@ -30,6 +30,12 @@ def register_sign_in_hook(hook: SignInHook) -> SignInHook:
     return hook
 
 
+def unregister_sign_in_hook(hook: SignInHook) -> None:
+    """Remove `hook` if registered (for tests)."""
+    if hook in _sign_in_hooks:
+        _sign_in_hooks.remove(hook)
+
+
 def sign_in_hooks() -> tuple[SignInHook, ...]:
     return tuple(_sign_in_hooks)
 
