@@ -79,6 +79,9 @@ FOCUS_LINES = {
 COMPARE_LINES = [LineName.heart, LineName.head, LineName.life, LineName.fate, LineName.sun]
 AREA_CAP = 4  # sentences from entries in a general life-area section; a focus section has none
 GUIDANCE_CAP = 3
+MOUNT_CAP = 5  # mount sentences in "Mounts and fingers"; more reads as a list, not a reading
+# The summary's teaser names one of these (the minor lines are too slight to lead with).
+PRINCIPAL_LINES = [LineName.heart, LineName.head, LineName.life, LineName.fate, LineName.sun]
 
 
 @dataclass
@@ -300,8 +303,14 @@ class Composer:
                                      mounts_with=join_names(crossing)))
         else:
             parts.append(self.phrase("mounts_none", "m"))
+        mounts = self._of_topic(self.primary, {Topic.mount}, stated_only=True)
+        order = self.ch.order("mounts", [h.entry.id for h in mounts])
+        mounts.sort(key=lambda h: (-h.entry.weight, order.index(h.entry.id)))
+        chosen = {h.entry.id for h in mounts[:MOUNT_CAP]}
         for topic in (Topic.thumb, Topic.finger, Topic.mount):
             for hit in self._of_topic(self.primary, {topic}, stated_only=True):
+                if topic is Topic.mount and hit.entry.id not in chosen:
+                    continue
                 text, hev = self.say(hit, hit.entry.text, "text")
                 parts.append(text)
                 ev += hev
@@ -429,7 +438,8 @@ class Composer:
         names = self.kb.names_of(shape.entry) if shape else self.kb.subjects["shape"].names
         parts = [self.phrase("summary_open", "s", shape_name=self._shape_label(m),
                              element=names.sanskrit)]
-        clear = [(lm.confidence, n) for n in self.clear_lines(m) if (lm := m.lines.get(n))]
+        clear = [(lm.confidence, n) for n in self.clear_lines(m)
+                 if n in PRINCIPAL_LINES and (lm := m.lines.get(n))]
         if clear:
             best = max(clear, key=lambda c: (c[0], -LINE_ORDER.index(c[1])))[1]
             parts.append(self.phrase("summary_teaser", "t", line_a=self.line_name(best)))
