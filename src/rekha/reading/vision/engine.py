@@ -208,8 +208,8 @@ def trace_all(maps: RidgeMaps, frame: PalmFrame) -> dict[LineName, list[L.Traced
     head = L.run_tracer(maps, frame, LineName.head, strip(frame, L.HEAD), p, near_heart)
     life = L.run_tracer(
         maps, frame, LineName.life,
-        L.arc_strip(frame, L.LIFE_CENTRE, -105.0, 50.0, 0.30, 0.72, (-105.0, -58.0),
-                    (-10.0, 50.0), L.LIFE_RADIUS, 0.09),
+        L.arc_strip(frame, L.LIFE_CENTRE, -105.0, 50.0, 0.30, 0.72, (-92.0, -62.0),
+                    (-10.0, 50.0), L.LIFE_RADIUS, 0.07),
         p, near_heart,
     )
     near_life = L.forbid_near(frame, life.trace.raster if life.trace else None, 0.035)

@@ -7,6 +7,7 @@ index knuckle near (-0.32, -0.93), the little knuckle near (0.40, -0.83), thumb 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,8 +36,9 @@ BREAK_MIN_UNITS = 0.04
 
 LIFE_CENTRE = (-0.50, -0.30)  # the thumb ball's centre, around which the life line arcs
 LIFE_RADIUS = 0.52  # its usual distance from there
-PRIOR_WEIGHT = 0.05
-ARC_LOWEST_Y = -0.03  # the life line ends above the wrist's top crease
+PRIOR_WEIGHT = float(os.environ.get("RK_PRIOR", "0.15"))
+SMOOTH_UNITS = float(os.environ.get("RK_SMOOTH", "0.03"))
+ARC_LOWEST_Y = -0.07  # the life line ends above the wrist's top crease
 
 
 def _interp(knots: Knots, v: F64) -> F64:
@@ -117,17 +119,17 @@ def _to_raster(frame: PalmFrame, ux: F64, uy: F64) -> tuple[F32, F32]:
 
 
 HEART = Band(
-    horizontal=True, t0=0.70, t1=-0.45,
-    lo=[(0.70, -0.95), (0.30, -1.02), (0.0, -1.12), (-0.45, -1.12)],
-    hi=[(0.70, -0.50), (0.30, -0.62), (0.0, -0.74), (-0.45, -0.82)],
-    start=(0.30, 0.70), end=(-0.45, 0.12),
+    horizontal=True, t0=0.70, t1=-0.26,
+    lo=[(0.70, -0.92), (0.30, -1.00), (0.0, -1.06), (-0.45, -1.08)],
+    hi=[(0.70, -0.50), (0.30, -0.62), (0.0, -0.78), (-0.20, -0.86), (-0.45, -0.95)],
+    start=(0.30, 0.70), end=(-0.26, 0.12),
     usual=[(0.55, -0.68), (0.30, -0.76), (0.0, -0.87), (-0.25, -0.94)], spread=0.09,
 )
 HEAD = Band(
     horizontal=True, t0=-0.65, t1=0.62,
     lo=[(-0.65, -1.00), (-0.30, -0.95), (0.0, -0.85), (0.30, -0.78), (0.62, -0.72)],
     hi=[(-0.65, -0.55), (-0.30, -0.62), (0.0, -0.45), (0.30, -0.28), (0.62, -0.22)],
-    start=(-0.65, -0.18), end=(0.02, 0.62),
+    start=(-0.52, -0.18), end=(0.02, 0.62),
     usual=[(-0.40, -0.79), (-0.10, -0.71), (0.20, -0.60), (0.45, -0.52)], spread=0.10,
 )
 FATE = Band(
@@ -180,12 +182,28 @@ class Traced:
     units: F64 | None  # path in canonical units
 
 
+def smooth_path(units: F64, window_units: float = SMOOTH_UNITS) -> F64:
+    """Moving average along the path: the DP steps cell by cell, a crease is smooth."""
+    n = len(units)
+    if n < 5:
+        return units
+    seg = np.linalg.norm(np.diff(units, axis=0), axis=1)
+    k = int(np.clip(round(window_units / max(float(np.median(seg)), 1e-6)), 1, n // 2))
+    if k < 2:
+        return units
+    pad = np.concatenate([np.repeat(units[:1], k, 0), units, np.repeat(units[-1:], k, 0)])
+    kernel = np.ones(2 * k + 1) / (2 * k + 1)
+    out = np.stack([np.convolve(pad[:, i], kernel, mode="valid") for i in (0, 1)], axis=1)
+    out[0], out[-1] = units[0], units[-1]
+    return np.asarray(out, dtype=np.float64)
+
+
 def run_tracer(maps: RidgeMaps, frame: PalmFrame, name: LineName, strip: Strip, toll: float,
                forbid: F32 | None = None) -> Traced:
     tr = trace(maps, strip, toll=toll, forbid=forbid)
     if tr is None or len(tr.raster) < 3:
         return Traced(name, None, None)
-    return Traced(name, tr, frame.units_from_raster(tr.raster))
+    return Traced(name, tr, smooth_path(frame.units_from_raster(tr.raster)))
 
 
 def polyline_length(p: F64) -> float:
@@ -236,8 +254,8 @@ def line_confidence(name: LineName, tr: Trace, units: F64) -> float:
     """0..1 from what the crease itself shows: how strong it is on average and how much of it
     is unbroken, and whether it is long enough to be the line it is named after."""
     ev = tr.evidence
-    strength = float(np.clip((np.mean(ev) - 0.15) / 0.45, 0.0, 1.0))
-    continuity = float(np.mean(ev >= BREAK_LEVEL))
+    strength = float(np.clip((np.mean(ev) - 0.35) / 0.45, 0.0, 1.0))
+    continuity = float(np.mean(ev >= 3 * BREAK_LEVEL))
     length = polyline_length(units)
     length_ok = float(np.clip(length / (2.0 * MIN_LENGTH_UNITS[name]), 0.0, 1.0))
     return round(float(np.clip(0.55 * strength + 0.25 * continuity + 0.20 * length_ok, 0, 1)), 3)
