@@ -10,8 +10,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from rekha import __version__
+from rekha.analyses.claims import attach_anonymous_analyses
 from rekha.analyses.jobs_router import router as analysis_jobs_router
 from rekha.analyses.router import router as analyses_router
+from rekha.auth.hooks import register_sign_in_hook
 from rekha.auth.router import router as auth_router
 from rekha.conversations.router import router as conversations_router
 from rekha.core.csrf import CSRFMiddleware
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.redis = make_async_redis(settings)
 
     add_exception_handlers(app)
+    register_sign_in_hook(attach_anonymous_analyses)  # anonymous uploads join the account
     app.include_router(health_router)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(analyses_router, prefix=API_PREFIX)
