@@ -223,7 +223,8 @@ class Composer:
         if clear:
             parts.append(self.phrase(
                 "overview_open", "o", hand=m.hand.value, n_clear=len(clear),
-                clear_lines=join_names([self.kb.line_subject(n).names.english for n in clear]),
+                clear_lines=join_names([f"the {self.kb.line_subject(n).names.english}"
+                                        for n in clear]),
             ))
         else:
             parts.append(self.phrase("overview_none_clear", "o", hand=m.hand.value))
