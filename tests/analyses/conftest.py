@@ -45,14 +45,15 @@ async def make_app(settings: Settings) -> AsyncIterator[Callable[..., FastAPI]]:
 
 @pytest.fixture
 def browser_for() -> Callable[..., Any]:
-    """browser_for(app, client_ip) -> async context manager yielding an httpx client."""
+    """browser_for(app, client_ip, scheme) -> async context manager yielding an httpx client."""
 
     @asynccontextmanager
     async def open_browser(
-        application: FastAPI, client_ip: str = "127.0.0.1"
+        application: FastAPI, client_ip: str = "127.0.0.1", scheme: str = "http"
     ) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=application, client=(client_ip, 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        base_url = f"{scheme}://testserver"  # https: so Secure cookies are sent back
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as c:
             yield c
 
     return open_browser
