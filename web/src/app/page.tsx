@@ -1,0 +1,5 @@
+import { UploadView } from "@/components/UploadView";
+
+export default function HomePage() {
+  return <UploadView />;
+}
