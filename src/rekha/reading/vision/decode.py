@@ -43,7 +43,7 @@ def decode_image(data: bytes) -> tuple[RGBImage, tuple[int, int], float]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+            img: Image.Image = Image.open(io.BytesIO(data))
             if img.width * img.height > MAX_PIXELS:
                 raise _unreadable("the photo is too large")
             orientation = img.getexif().get(0x0112, 1)

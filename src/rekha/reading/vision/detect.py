@@ -94,11 +94,11 @@ def hand_from_label(label: str) -> Hand:
 def finger_extension(lm: FloatArray) -> FloatArray:
     """Per finger (index..little): wrist->tip over wrist->knuckle. About 1.8-2 when the finger
     is straight, near 1 when curled into a fist."""
-    out = []
+    out: list[float] = []
     for mcp, tip in ((INDEX_MCP, INDEX_TIP), (MIDDLE_MCP, MIDDLE_TIP), (RING_MCP, RING_TIP),
                      (LITTLE_MCP, LITTLE_TIP)):
-        out.append(np.linalg.norm(lm[tip] - lm[WRIST]) / max(np.linalg.norm(lm[mcp] - lm[WRIST]),
-                                                               1e-6))
+        knuckle = max(float(np.linalg.norm(lm[mcp] - lm[WRIST])), 1e-6)
+        out.append(float(np.linalg.norm(lm[tip] - lm[WRIST])) / knuckle)
     return np.array(out, dtype=np.float64)
 
 

@@ -44,7 +44,7 @@ MIN_FINGER_EXTENSION = 1.3  # median wrist->tip / wrist->knuckle: below, the han
 MIN_FACE_ON = 0.40  # knuckle span / palm length: below, the palm is seen edge-on
 MIN_NORMAL = 0.25  # |palm normal sign|: below, palm or back cannot be told
 MIN_BRIGHTNESS = 0.10  # mean lightness inside the palm, 0..1
-MIN_SHARPNESS = 0.12  # crease-scale detail relative to the palm's own contrast
+MIN_SHARPNESS = 0.035  # depth of the sharpest creases (sigma-normalised log-lightness curvature)
 
 
 def _refuse(code: RefusalCode, message: str) -> MeasurementRefused:
@@ -105,7 +105,7 @@ def _check_in_frame(frame: PalmFrame, shape: tuple[int, int]) -> None:
     x0, y0 = np.minimum(poly.min(axis=0), 0)
     x1, y1 = np.maximum(poly.max(axis=0), [w, h])
     canvas = np.zeros((int(y1 - y0) + 1, int(x1 - x0) + 1), np.uint8)
-    cv2.fillPoly(canvas, [poly - [x0, y0]], 1)
+    cv2.fillPoly(canvas, [np.asarray(poly - [x0, y0], np.int32)], (1,))
     total = int(canvas.sum())
     inside = int(canvas[-y0:-y0 + h, -x0:-x0 + w].sum())
     if total and 1.0 - inside / total > MAX_OUTSIDE_SHARE:
@@ -129,7 +129,10 @@ def _quality(maps: RidgeMaps, canon: RGBImage, frame: PalmFrame) -> ImageQuality
     fine = cv2.Laplacian(cv2.GaussianBlur(light, (0, 0), max(sigma, 0.6)), cv2.CV_32F)
     coarse = cv2.Laplacian(cv2.GaussianBlur(light, (0, 0), 4 * max(sigma, 0.6)), cv2.CV_32F)
     f, c = float(np.abs(fine[core]).mean()), float(np.abs(coarse[core]).mean())
-    sharpness = f / (f + 4 * c + 1e-6)
+    _ = (f, c)
+    # how deep the sharpest creases read (log-lightness curvature at crease scale): blur
+    # flattens them, whatever the exposure
+    sharpness = maps.crease_contrast
     return ImageQuality(sharpness=round(sharpness, 4), brightness=round(brightness, 4),
                         contrast=round(contrast, 4))
 
@@ -250,7 +253,7 @@ def describe(name: LineName, traced: dict[LineName, list[L.Traced]], frame: Palm
     conf = L.line_confidence(name, first.trace, units)
     found = length_units >= L.MIN_LENGTH_UNITS[name] and first.trace.gain > 0
     if name in L.STRICT_LINES:
-        found = found and conf >= L.CLEAR_CONFIDENCE
+        found = found and conf >= L.REPORT_OFTEN_ABSENT
     if not found:
         return LineMeasurement(name=name, found=False, confidence=round(min(conf, 0.3), 3),
                                count=0 if name in (LineName.marriage, LineName.bracelet)

@@ -89,12 +89,13 @@ class PalmFrame:
     def units_from_raster(self, pts_raster: FloatArray) -> FloatArray:
         return apply_affine(invert_affine(self.units_to_raster), pts_raster)
 
-    def warp(self, img: npt.NDArray[np.generic], interpolation: int = cv2.INTER_LINEAR) -> (
-        npt.NDArray[np.generic]
+    def warp(self, img: npt.NDArray[np.uint8], interpolation: int = cv2.INTER_LINEAR) -> (
+        npt.NDArray[np.uint8]
     ):
         return np.asarray(
             cv2.warpAffine(img, self.to_raster, self.size, flags=interpolation,
-                           borderMode=cv2.BORDER_REPLICATE)
+                           borderMode=cv2.BORDER_REPLICATE),
+            dtype=np.uint8,
         )
 
 

@@ -7,7 +7,6 @@ index knuckle near (-0.32, -0.93), the little knuckle near (0.40, -0.83), thumb 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,17 +26,18 @@ CLEAR_CONFIDENCE = 0.5
 
 # Toll per step, in units of normalised crease strength: a path keeps going while the crease
 # under it is stronger than this on average.
-import os
-
-TOLL = {"principal": float(os.environ.get("RK_TOLL", "0.16")), "minor": 0.30}
+TOLL = {"principal": 0.16, "minor": 0.30}
+# Often-absent lines (fate and the minor lines) are reported only at or above this confidence:
+# below it the engine says nothing rather than guess (see docs/engine.md).
+REPORT_OFTEN_ABSENT = 0.75
 # Weak evidence this long (palm lengths) along a traced line is reported as a break.
 BREAK_LEVEL = 0.10
 BREAK_MIN_UNITS = 0.04
 
 LIFE_CENTRE = (-0.50, -0.30)  # the thumb ball's centre, around which the life line arcs
 LIFE_RADIUS = 0.52  # its usual distance from there
-PRIOR_WEIGHT = float(os.environ.get("RK_PRIOR", "0.15"))
-SMOOTH_UNITS = float(os.environ.get("RK_SMOOTH", "0.03"))
+PRIOR_WEIGHT = 0.15
+SMOOTH_UNITS = 0.03
 ARC_LOWEST_Y = -0.07  # the life line ends above the wrist's top crease
 
 
@@ -107,7 +107,7 @@ def arc_strip(frame: PalmFrame, centre: tuple[float, float], th0: float, th1: fl
         x=rx, y=ry, allowed=uy < ARC_LOWEST_Y,
         start=(th >= min(start)) & (th <= max(start)),
         end=(th >= min(end)) & (th <= max(end)),
-        prior=_prior(rr, np.float64(usual_r), spread),
+        prior=_prior(rr, np.full_like(rr, usual_r), spread),
     )
 
 
@@ -171,7 +171,7 @@ def forbid_near(frame: PalmFrame, raster_pts: F64 | None, radius_units: float,
     out = np.zeros((h, w), np.float32) if base is None else base.copy()
     if raster_pts is not None and len(raster_pts) >= 2:
         thick = max(1, round(2 * radius_units * frame.px_per_unit))
-        cv2.polylines(out, [np.round(raster_pts).astype(np.int32)], False, 1.0, thick)
+        cv2.polylines(out, [np.round(raster_pts).astype(np.int32)], False, (1.0,), thick)
     return out
 
 

@@ -67,7 +67,8 @@ def render_overlay(data: bytes, m: HandMeasurements) -> bytes:
     img = ImageOps.autocontrast(img.convert("RGB"), cutoff=1)
     draw = ImageDraw.Draw(img, "RGBA")
     width = max(2, round(max(img.size) / 300))
-    small = _font(max(11, round(max(img.size) / 70)))
+    font_px = max(11, round(max(img.size) / 70))
+    small = _font(font_px)
     for mount in m.mounts:
         cx, cy, r = mount.center[0] * f, mount.center[1] * f, mount.radius * f
         draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=(255, 255, 255, 110), width=1)
@@ -92,12 +93,12 @@ def render_overlay(data: bytes, m: HandMeasurements) -> bytes:
     y = pad
     box_w = max((draw.textlength(t, font=small) for t, _ in legend), default=0) + 5 * pad
     title = f"{m.hand.value} hand"
-    draw.rectangle([0, 0, box_w, pad * 2 + (len(legend) + 1) * small.size * 1.4],
+    draw.rectangle([0, 0, box_w, pad * 2 + (len(legend) + 1) * font_px * 1.4],
                    fill=(0, 0, 0, 150))
     draw.text((pad, y), title, fill=(255, 255, 255), font=small)
     for text, colour in legend:
-        y += round(small.size * 1.4)
-        draw.line([(pad, y + small.size / 2), (pad * 3, y + small.size / 2)], fill=colour,
+        y += round(font_px * 1.4)
+        draw.line([(pad, y + font_px / 2), (pad * 3, y + font_px / 2)], fill=colour,
                   width=width)
         draw.text((pad * 4, y), text, fill=(255, 255, 255), font=small)
     buf = io.BytesIO()

@@ -26,6 +26,7 @@ class RidgeMaps:
     along_y: F32
     mask: npt.NDArray[np.bool_]  # inside the palm, away from its outline
     lightness: F32  # 0..1 lightness of the canonical raster (for quality measures)
+    crease_contrast: float  # 97th percentile of the raw crease response inside the palm
 
 
 def _palm_polygon_units() -> npt.NDArray[np.float64]:
@@ -53,7 +54,7 @@ def _fill(poly_units: npt.NDArray[np.float64], frame: PalmFrame) -> npt.NDArray[
     w, h = frame.size
     mask = np.zeros((h, w), np.uint8)
     pts = apply_affine(frame.units_to_raster, poly_units)
-    cv2.fillPoly(mask, [np.round(pts).astype(np.int32)], 255)
+    cv2.fillPoly(mask, [np.round(pts).astype(np.int32)], (255,))
     return mask
 
 
@@ -82,7 +83,7 @@ def skin_mask(lab: npt.NDArray[np.uint8], frame: PalmFrame) -> npt.NDArray[np.bo
 
 
 def ridge_maps(canon_rgb: npt.NDArray[np.uint8], frame: PalmFrame) -> RidgeMaps:
-    lab = cv2.cvtColor(canon_rgb, cv2.COLOR_RGB2LAB)
+    lab = np.asarray(cv2.cvtColor(canon_rgb, cv2.COLOR_RGB2LAB), dtype=np.uint8)
     light = lab[..., 0].astype(np.float32) / 255.0
     # log lightness: a crease's depth then reads the same in shadow and in light
     log_l = np.log(light + 0.04)
@@ -121,4 +122,5 @@ def ridge_maps(canon_rgb: npt.NDArray[np.uint8], frame: PalmFrame) -> RidgeMaps:
         along_y=np.sin(along).astype(np.float32),
         mask=inner,
         lightness=light,
+        crease_contrast=scale,
     )

@@ -46,7 +46,7 @@ class Trace:
 def _sample(img: F32, strip: Strip) -> F32:
     return np.asarray(
         cv2.remap(img, strip.x, strip.y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                  borderValue=0.0),
+                  borderValue=(0.0,)),
         dtype=np.float32,
     )
 
