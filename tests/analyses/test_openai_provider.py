@@ -101,7 +101,9 @@ def test_success_sends_downscaled_images_and_measurements_and_grounds_the_answer
     stages: list[tuple[str, int]] = []
     server.script(Ok(prompt_tokens=2000, completion_tokens=500))
 
-    result = reader.read({Hand.left: _palm(fixtures_dir)}, progress=lambda s, p: stages.append((s, p)))
+    result = reader.read(
+        {Hand.left: _palm(fixtures_dir)}, progress=lambda s, p: stages.append((s, p))
+    )
 
     assert len(server.requests) == 1
     request = server.requests[0]

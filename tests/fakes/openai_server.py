@@ -16,6 +16,7 @@ timeout fires), Malformed (200 whose content is not JSON), Unauthorized (401).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -90,10 +91,18 @@ def reading_for(hands: list[str]) -> dict[str, Any]:
                 "title": "Heart line (Hriday rekha)",
                 "text": "A long heart line speaks of warmth given freely.",
                 "evidence": [
-                    {"hand": first, "field": "geometry.index_to_ring", "value": 99.5,
-                     "confidence": 1.0},
-                    {"hand": first, "field": "lines.heart.nonsense", "value": "x",
-                     "confidence": 1.0},
+                    {
+                        "hand": first,
+                        "field": "geometry.index_to_ring",
+                        "value": 99.5,
+                        "confidence": 1.0,
+                    },
+                    {
+                        "hand": first,
+                        "field": "lines.heart.nonsense",
+                        "value": "x",
+                        "confidence": 1.0,
+                    },
                 ],
             },
             {
@@ -137,10 +146,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _error(self, status: int, kind: str, message: str, headers: dict[str, str] | None = None
-               ) -> None:
+    def _error(
+        self, status: int, kind: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         self._send_json(
-            status, {"error": {"message": message, "type": kind, "param": None, "code": kind}},
+            status,
+            {"error": {"message": message, "type": kind, "param": None, "code": kind}},
             headers,
         )
 
@@ -164,8 +175,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(401, "invalid_api_key", "missing bearer token")
             return
         if isinstance(behaviour, RateLimited):
-            self._error(429, "rate_limit_exceeded", "Rate limit reached",
-                        {"Retry-After": behaviour.retry_after})
+            self._error(
+                429,
+                "rate_limit_exceeded",
+                "Rate limit reached",
+                {"Retry-After": behaviour.retry_after},
+            )
         elif isinstance(behaviour, ServerError):
             self._error(behaviour.status, "server_error", "The server had an error")
         elif isinstance(behaviour, Unauthorized):
@@ -173,23 +188,23 @@ class _Handler(BaseHTTPRequestHandler):
         elif isinstance(behaviour, Hang):
             # Wait (releasable on close) so the client's timeout fires first.
             state.closing.wait(behaviour.seconds)
-            try:
+            with contextlib.suppress(OSError):  # the client gave up and hung up
                 self._error(503, "server_error", "too late")
-            except OSError:
-                pass  # the client gave up and closed the connection
         elif isinstance(behaviour, Malformed):
             self._send_json(200, self._completion(body, behaviour.content, 50, 10))
         else:
             content = behaviour.content or json.dumps(reading_for(_hands_in(body)))
             self._send_json(
                 200,
-                self._completion(body, content, behaviour.prompt_tokens,
-                                 behaviour.completion_tokens),
+                self._completion(
+                    body, content, behaviour.prompt_tokens, behaviour.completion_tokens
+                ),
             )
 
     @staticmethod
-    def _completion(body: dict[str, Any], content: str, prompt: int, completion: int
-                    ) -> dict[str, Any]:
+    def _completion(
+        body: dict[str, Any], content: str, prompt: int, completion: int
+    ) -> dict[str, Any]:
         return {
             "id": f"chatcmpl-fake{int(time.time() * 1000)}",
             "object": "chat.completion",

@@ -485,8 +485,12 @@ def _get_reader(settings: Settings) -> Any:
     return get_reader(settings=settings)
 
 
-def run_attempt(task: Task[Any, Any], analysis_id: str) -> dict[str, Any]:
-    settings, db, client = _process_resources()
+def run_attempt(
+    task: Task[Any, Any],
+    analysis_id: str,
+    resources: tuple[Settings, SyncDatabase, redis.Redis] | None = None,
+) -> dict[str, Any]:
+    settings, db, client = resources or _process_resources()
     row = _load(db, analysis_id)
     if row is None:
         log.info("analysis gone; nothing to do", extra={"analysis_id": analysis_id})
@@ -624,10 +628,14 @@ def process_palm_analysis(self: Task[Any, Any], analysis_id: str) -> dict[str, A
 
 @celery_app.task(name=RECOVER_TASK_NAME)
 def recover_stuck_analyses() -> dict[str, int]:
-    """Periodic: jobs in `processing` past ANALYSIS_STUCK_AFTER_SECONDS whose worker is gone are
+    """Periodic (beat, every minute): see `recover_stuck`."""
+    return recover_stuck(*_process_resources())
+
+
+def recover_stuck(settings: Settings, db: SyncDatabase, client: redis.Redis) -> dict[str, int]:
+    """Jobs in `processing` past ANALYSIS_STUCK_AFTER_SECONDS whose worker is gone are
     re-queued (or failed after MAX_ATTEMPTS); ones still held by a live but hung attempt are
     failed. `queued` jobs that waited that long are sent again (a lost enqueue)."""
-    settings, db, client = _process_resources()
     cutoff = utcnow() - timedelta(seconds=settings.analysis_stuck_after_seconds)
     counts = {"requeued": 0, "failed": 0, "resent": 0}
     with db.session() as session:
