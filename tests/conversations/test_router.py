@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 
 from rekha.analyses.models import AnalysisStatus
 from rekha.conversations.models import Conversation, Message
+from rekha.core.types import utcnow
 from tests.auth.helpers import csrf_headers, ensure_csrf
 from tests.conversations.builders import (
     conversations_url,
@@ -130,6 +132,35 @@ async def test_talking_needs_a_completed_analysis(
     response = await talk(client, aid, created["id"], "What about my career?")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "analysis_not_ready"
+
+
+async def test_one_question_at_a_time(owner: dict[str, Any], app: FastAPI) -> None:
+    client, aid = owner["client"], owner["analysis_id"]
+    cid = (await create_conversation(client, aid))["id"]
+    async with app.state.db.sessionmaker() as session:
+        session.add(Message(conversation_id=cid, role="assistant", content="", status="pending"))
+        await session.commit()
+    response = await talk(client, aid, cid, "What about love?")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "answer_pending"
+
+
+async def test_a_lost_pending_answer_does_not_block_the_conversation(
+    owner: dict[str, Any], app: FastAPI
+) -> None:
+    client, aid = owner["client"], owner["analysis_id"]
+    cid = (await create_conversation(client, aid))["id"]
+    long_ago = utcnow() - timedelta(minutes=11)
+    async with app.state.db.sessionmaker() as session:
+        lost = Message(
+            conversation_id=cid, role="assistant", content="", status="pending", created_at=long_ago
+        )
+        session.add(lost)
+        await session.commit()
+        lost_id = lost.id
+    assert (await talk(client, aid, cid, "What about love?")).status_code == 201
+    items = (await client.get(conversations_url(aid, f"/{cid}/messages"))).json()["items"]
+    assert next(m for m in items if m["id"] == lost_id)["status"] == "failed"
 
 
 async def test_list_is_newest_first_five_a_page(owner: dict[str, Any]) -> None:

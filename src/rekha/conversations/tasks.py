@@ -18,8 +18,6 @@ from typing import Any
 from celery import Task
 from sqlalchemy import select, update
 
-from rekha.analyses.models import Analysis
-from rekha.conversations.models import Conversation, Message
 from rekha.conversations.openai_responder import ContextPlan, OpenAIResponder, plan_context
 from rekha.conversations.report import load_report
 from rekha.conversations.responder import (
@@ -32,6 +30,7 @@ from rekha.conversations.responder import (
 from rekha.conversations.service import answer_meta, dominant_hand
 from rekha.core.db import SyncDatabase
 from rekha.core.types import utcnow
+from rekha.models import Analysis, Conversation, Message  # every table, so foreign keys resolve
 from rekha.reading.providers.base import ProviderUnavailable
 from rekha.reading.providers.openai import ProviderFailed
 from rekha.settings import Settings, get_settings
