@@ -180,6 +180,15 @@ async def test_upright_jpeg_metadata_is_stripped_without_touching_pixels(
     assert np.array_equal(pixels_sent, pixels_stored)  # lossless: not re-encoded
 
 
+async def test_data_after_the_end_of_the_image_is_dropped(client: httpx.AsyncClient) -> None:
+    # Cameras append extra pictures (MPF) or vendor blobs after the JPEG's end marker.
+    sent = noise_jpeg(seed=8) + b"TRAILING-SECRET" * 100
+    response = await upload(client, left=sent)
+    assert response.status_code == 202, response.text
+    stored = await fetch_original(client, response.json()["id"], "left")
+    assert b"TRAILING-SECRET" not in stored and stored.endswith(b"\xff\xd9")
+
+
 async def test_heic_is_converted_to_jpeg(
     client: httpx.AsyncClient, app: FastAPI, palm: Callable[[str], bytes]
 ) -> None:
@@ -250,3 +259,22 @@ async def test_an_empty_file_input_is_ignored_as_browsers_send_it(
     )
     assert response.status_code == 202, response.text
     assert response.json()["hands"] == ["left"]
+
+
+async def test_cmyk_jpeg_is_converted_to_rgb_and_grayscale_is_kept(
+    client: httpx.AsyncClient,
+) -> None:
+    rgb = Image.open(io.BytesIO(noise_jpeg(seed=9)))
+    cmyk = io.BytesIO()
+    rgb.convert("CMYK").save(cmyk, "JPEG", quality=90)
+    response = await upload(client, left=("cmyk.jpg", cmyk.getvalue(), "image/jpeg"))
+    assert response.status_code == 202, response.text
+    stored = Image.open(io.BytesIO(await fetch_original(client, response.json()["id"], "left")))
+    assert stored.mode == "RGB"
+
+    gray = io.BytesIO()
+    rgb.convert("L").save(gray, "JPEG", quality=90)
+    response = await upload(client, left=("gray.jpg", gray.getvalue(), "image/jpeg"))
+    assert response.status_code == 202, response.text
+    stored = Image.open(io.BytesIO(await fetch_original(client, response.json()["id"], "left")))
+    assert stored.mode == "L" and stored.size == rgb.size

@@ -42,7 +42,14 @@ def jpeg_claiming(width: int, height: int) -> bytes:
     return bytes(data)
 
 
+def headers_only_jpeg() -> bytes:
+    """A JPEG's header segments followed straight by end-of-image: no compressed pixels."""
+    data = noise_jpeg(64, 64)
+    return data[: data.index(b"\xff\xda")] + b"\xff\xd9"
+
+
 Refusal = tuple[str, int, str, dict[str, Any]]
+REFUSAL_COUNT = 20
 
 
 def refusals(palm: Callable[[str], bytes]) -> list[Refusal]:
@@ -64,6 +71,8 @@ def refusals(palm: Callable[[str], bytes]) -> list[Refusal]:
          {"left": ("bomb.png", png_claiming(20000, 20000), "image/png")}),
         ("JPEG bomb", 400, "image_too_many_pixels",
          {"left": ("bomb.jpg", jpeg_claiming(9000, 9000), "image/jpeg")}),
+        ("JPEG headers without a scan", 400, "image_corrupt",
+         {"left": ("noscan.jpg", headers_only_jpeg(), "image/jpeg")}),
         ("tiny image", 400, "image_too_small",
          {"left": ("tiny.jpg", noise_jpeg(20, 20), "image/jpeg")}),
         ("empty file", 400, "empty_file", {"left": ("palm.jpg", b"", "image/jpeg")}),
@@ -88,7 +97,7 @@ def refusals(palm: Callable[[str], bytes]) -> list[Refusal]:
     ]  # fmt: skip
 
 
-@pytest.mark.parametrize("index", range(19))
+@pytest.mark.parametrize("index", range(REFUSAL_COUNT))
 async def test_refusal(
     index: int,
     client: httpx.AsyncClient,
@@ -96,7 +105,7 @@ async def test_refusal(
     nothing_left_behind: Callable[[], Any],
 ) -> None:
     cases = refusals(palm)
-    assert len(cases) == 19
+    assert len(cases) == REFUSAL_COUNT
     _, status, code, request = cases[index]
     async with nothing_left_behind():
         response = await upload(client, **request)
