@@ -615,7 +615,6 @@ def _run_owned(
 @celery_app.task(
     name=TASK_NAME,
     bind=True,
-    queue="analysis",
     acks_late=True,
     reject_on_worker_lost=True,
     # Retries are bounded by MAX_ATTEMPTS in the row, not by Celery's per-message counter.
