@@ -107,7 +107,14 @@ export function AnalysisDetailView() {
               </figure>
             ))}
           </div>
-          <h2 style={{ fontSize: "1.15rem", marginTop: 0 }}>Conversations</h2>
+          <div className="conv-head" style={{ marginBottom: "0.5rem" }}>
+            <h2 style={{ fontSize: "1.15rem", margin: 0 }}>Conversations</h2>
+            {selected ? (
+              <Link className="btn small ghost" href={base}>
+                New
+              </Link>
+            ) : null}
+          </div>
           <ErrorNotice error={conversations.error} />
           {conversations.data && conversations.data.items.length ? (
             <ul className="conv-list" data-testid="conversation-list">

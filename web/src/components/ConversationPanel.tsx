@@ -12,9 +12,22 @@ import {
   saveBlob,
   talk,
 } from "@/lib/api";
+import { MOUNT_LABELS, lineStyle } from "@/lib/overlay";
 import type { Conversation, Message } from "@/lib/types";
 
 const MAX_MESSAGE_PAGES = 20;
+
+/** "lines.heart" → "Heart line", "mounts.shukra" → "Shukra (Venus)". */
+function citedLabels(cited: string[]): string[] {
+  const labels = cited.map((path) => {
+    const [kind, name = ""] = path.split(".");
+    if (kind === "lines") return lineStyle(name).label;
+    if (kind === "mounts") return MOUNT_LABELS[name] ?? name;
+    if (kind === "geometry") return "hand shape";
+    return path.replace(/[._]/g, " ");
+  });
+  return [...new Set(labels)];
+}
 const ANSWER_POLL_MS = 1000;
 const ANSWER_WAIT_MS = 90_000;
 
@@ -207,6 +220,9 @@ export function ConversationPanel({
           <li key={message.id} className={`message ${message.role === "user" ? "user" : "assistant"}`} data-role={message.role}>
             <span className="who">{message.role === "user" ? "You" : "Rekha"}</span>
             {message.content}
+            {message.role === "assistant" && message.cited?.length ? (
+              <span className="cited">Drawn from: {citedLabels(message.cited).join(", ")}</span>
+            ) : null}
           </li>
         ))}
         {sending || (messages && awaitingAnswer(messages)) ? (

@@ -5,6 +5,9 @@ import { useState } from "react";
 import { MOUNT_LABELS, drawableLines, lineStyle, pathFor, strokeWidthFor } from "@/lib/overlay";
 import type { Overlay } from "@/lib/types";
 
+// Screen pixels, whatever the photo's size (non-scaling strokes).
+const LINE_PX = 3.5;
+
 /** The photo with each measured line as an SVG layer that can be switched on and off. */
 export function OverlayViewer({ overlay, src, caption }: { overlay: Overlay; src: string; caption: string }) {
   const lines = drawableLines(overlay);
@@ -64,8 +67,8 @@ export function OverlayViewer({ overlay, src, caption }: { overlay: Overlay; src
             hidden.has(name) ? null : (
               <g key={name} data-line={name}>
                 {/* a pale halo under each line keeps it visible on any skin tone */}
-                <path d={pathFor(overlay.lines[name] ?? [])} stroke="rgb(255 255 255 / 75%)" strokeWidth={stroke * 2.2} />
-                <path d={pathFor(overlay.lines[name] ?? [])} stroke={lineStyle(name).colour} strokeWidth={stroke} />
+                <path d={pathFor(overlay.lines[name] ?? [])} stroke="rgb(255 255 255 / 80%)" strokeWidth={LINE_PX + 3} vectorEffect="non-scaling-stroke" />
+                <path d={pathFor(overlay.lines[name] ?? [])} stroke={lineStyle(name).colour} strokeWidth={LINE_PX} vectorEffect="non-scaling-stroke" />
               </g>
             ),
           )}

@@ -102,6 +102,7 @@ export function ReportView() {
   const id = useQueryParam("id");
   const analysis = useAsync(id ? () => getAnalysis(id) : null, id ?? "");
   const [focus, setFocus] = useState<Focus | null>(null);
+  const [shownHand, setShownHand] = useState<Hand | null>(null);
 
   if (!id) return <ErrorNotice error={new Error("missing id")} title="This link is incomplete" />;
   if (analysis.loading) return <Loading label="Opening your full report…" />;
@@ -134,6 +135,9 @@ export function ReportView() {
   const overlays = overlaysOf(data);
   const hands = handsOf(data, reading);
   const activeFocus: Focus = focus ?? reading?.focus ?? "general";
+  // The dominant hand leads the reading, so it is shown first (right, unless told otherwise).
+  const leading: Hand = data.dominant_hand === "left" ? "left" : "right";
+  const visibleHand: Hand = shownHand ?? (hands.includes(leading) ? leading : (hands[0] ?? "left"));
   const sections = reading?.sections ?? [];
   const comparisonSections = hands.length === 2 ? sections.filter(isComparison) : [];
   const mainSections = sections.filter((s) => !comparisonSections.includes(s));
@@ -157,17 +161,28 @@ export function ReportView() {
 
       <div className="report-layout">
         <div className="report-hands">
-          <div className={`hands-grid${hands.length === 2 ? " two" : ""}`}>
-            {hands.map((hand) =>
-              overlays[hand] ? (
-                <OverlayViewer key={hand} overlay={overlays[hand]!} src={imageUrl(id, hand, "original")} caption={handLabel(hand)} />
-              ) : (
-                <figure key={hand} className="overlay-figure">
-                  <HandImage id={id} hand={hand} kinds={["overlay", "original"]} alt={`${handLabel(hand)} photo`} className="slot-preview" />
-                  <figcaption>{handLabel(hand)}</figcaption>
-                </figure>
-              ),
-            )}
+          {hands.length === 2 ? (
+            <div className="focus-switch hand-switch no-print" role="group" aria-label="Which hand to show">
+              {hands.map((hand) => (
+                <button key={hand} type="button" aria-pressed={visibleHand === hand} onClick={() => setShownHand(hand)}>
+                  {handLabel(hand)}
+                </button>
+              ))}
+            </div>
+          ) : null}
+          <div className="hands-grid">
+            {hands.map((hand) => (
+              <div key={hand} className={hand === visibleHand ? undefined : "screen-hidden"} data-hand={hand}>
+                {overlays[hand] ? (
+                  <OverlayViewer overlay={overlays[hand]!} src={imageUrl(id, hand, "original")} caption={handLabel(hand)} />
+                ) : (
+                  <figure className="overlay-figure">
+                    <HandImage id={id} hand={hand} kinds={["overlay", "original"]} alt={`${handLabel(hand)} photo`} className="slot-preview" />
+                    <figcaption>{handLabel(hand)}</figcaption>
+                  </figure>
+                )}
+              </div>
+            ))}
           </div>
           {reading?.convention ? (
             <p className="hint" style={{ color: "var(--muted)", fontSize: "0.9rem", marginTop: "0.75rem" }}>
