@@ -253,6 +253,14 @@ _GREETING = re.compile(
 )
 _THANKS = re.compile(r"\b(thanks|thank you|thank u|thx|dhanyavad|dhanyawad|shukriya|धन्यवाद)\b")
 
+# Signs on the lines a question may ask about ("what does an island mean?").
+_TERMS: dict[str, tuple[str, ...]] = {
+    "island": ("island", "islands", "dvipa", "द्वीप"),
+    "break": ("break", "breaks", "broken", "gap", "gaps"),
+    "fork": ("fork", "forks", "forked", "branch", "branches"),
+    "chain": ("chain", "chains", "chained"),
+}
+
 MAX_FOLLOW_UP_WORDS = 8
 
 
@@ -268,6 +276,7 @@ class Intent:
     timing: bool = False
     follow_up: bool = False  # inherited its topic from the previous turn
     smalltalk: str | None = None  # "greeting" | "thanks": nothing to read
+    term: str | None = None  # a sign asked about: island, break, fork, chain
     other_topics: tuple[Topic, ...] = field(default=())
 
     def state(self) -> dict[str, Any]:
@@ -385,7 +394,12 @@ def detect(question: str, previous: dict[str, Any] | None = None) -> Intent:
         timing=bool(_TIMING.search(text)),
         other_topics=tuple(topics[1:]),
     )
-    if refusal is not None or topics or subjects:
+    term = next(
+        (t for t, words in _TERMS.items() if any(_alias_pattern(w).search(text) for w in words)),
+        None,
+    )
+    intent = replace(intent, term=term)
+    if refusal is not None or topics or subjects or term:
         return intent
     if hand is None and not compare:
         if _GREETING.search(text):

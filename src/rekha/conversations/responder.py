@@ -211,6 +211,27 @@ _SLOPES = {
     "straight_across": "running nearly straight across",
     "gently_sloping": "sloping gently",
 }
+SIGN_MEANING: dict[str, str] = {
+    "island": (
+        "An island (dvipa) is a small loop where a line splits and rejoins. The tradition reads "
+        "it as a stretch where that line's strength is divided for a while: a tangled season, "
+        "never an illness or a fixed fate, and the line runs on beyond it."
+    ),
+    "break": (
+        "A break is a gap in a line. The tradition reads it as a change of course in what that "
+        "line speaks of, a turning rather than an ending; an overlapping break is read as a new "
+        "start taking over from the old."
+    ),
+    "fork": (
+        "A fork is where a line divides in two. The tradition reads it as a gift for holding two "
+        "things together: two interests, two ways of seeing, or a choice carried well."
+    ),
+    "chain": (
+        "A chained line is made of small linked loops rather than one clean crease. The "
+        "tradition reads it as sensitivity, energy spent in many small efforts rather than one "
+        "steady flow."
+    ),
+}
 CONVENTION = (
     "Rekha reads the left hand as what you were born with and the right as what you are making "
     "of it (the dominant hand leads)."
@@ -316,6 +337,8 @@ class _Composer:
             return self.refusal(intent.refusal)
         if intent.smalltalk is not None:
             return self.smalltalk(intent.smalltalk)
+        if intent.term is not None and not intent.subjects and intent.topic is Topic.general:
+            return self.sign(intent.term)
         hands, compare = self.hands_in_scope()
         subjects = intent.subjects or TOPIC_SUBJECTS[intent.topic]
         paragraphs: list[str] = []
@@ -404,6 +427,36 @@ class _Composer:
             cited=list(self.cited),
             state=state,
             refused=refusal.value,
+        )
+
+    def sign(self, term: str) -> Answer:
+        """What a sign on a line means, and where (if anywhere) this palm clearly shows one."""
+        field = {"island": "islands", "break": "breaks", "fork": "forks", "chain": "chained"}[term]
+        paragraphs = [SIGN_MEANING[term]]
+        found: list[str] = []
+        for hand in self.report.hands:
+            m = self.report.measurements[hand]
+            for line, lm in m.lines.items():
+                if not lm.clearly_visible or not getattr(lm, field):
+                    continue
+                subject = f"lines.{line.value}"
+                self.cite(subject)
+                found.append(f"the {SHORT[subject]} of your {hand.value} hand")
+        article = "an" if term == "island" else "a"
+        if found:
+            paragraphs.append(
+                f"On your photos Rekha traced {article} {term} on {join_names(found)}; ask "
+                "about that line to hear how the tradition reads it there."
+            )
+        else:
+            paragraphs.append(
+                f"None of the lines Rekha traced clearly on your photos shows {article} {term}."
+            )
+        return Answer(
+            text="\n\n".join(paragraphs),
+            topics=[Topic.general.value],
+            cited=list(self.cited),
+            state=dict(self.ctx.state),
         )
 
     def smalltalk(self, kind: str) -> Answer:

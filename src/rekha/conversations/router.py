@@ -42,14 +42,19 @@ from rekha.conversations.schemas import (
     TemplateOut,
 )
 from rekha.conversations.templates import TEMPLATES
-from rekha.core.deps import SessionDep, SettingsDep
+from rekha.core.deps import RedisDep, SessionDep, SettingsDep
 from rekha.core.errors import BadRequest, ServiceUnavailable
+from rekha.core.ratelimit import RateLimit, enforce
+from rekha.core.redis import key
+from rekha.settings import Settings
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["conversations"])
 
 ANSWER_TASK = "rekha.conversations.answer_message"
+# Questions per account: generous for a person, a ceiling on what a script can spend.
+TALK_RATE_LIMIT = RateLimit(limit=30, window_s=600)
 PageParam = Annotated[int, Query(ge=1, le=100_000, description="1-based page number")]
 
 
@@ -65,6 +70,10 @@ async def get_owned_conversation(
 
 
 OwnedConversation = Annotated[Conversation, Depends(get_owned_conversation)]
+
+
+def talk_rate_key(settings: Settings, user_id: str) -> str:
+    return key(settings, "ratelimit", "talk", user_id)
 
 
 def _private(response: Response) -> None:
@@ -201,10 +210,19 @@ async def talk(
     data: TalkIn,
     session: SessionDep,
     settings: SettingsDep,
+    redis: RedisDep,
     response: Response,
 ) -> TalkOut:
     """Ask a question about this reading. The local responder answers at once (201); the
     OpenAI one answers on the worker (202 with a pending assistant message)."""
+    service.validate_message(data.message)
+    await enforce(
+        redis,
+        talk_rate_key(settings, conversation.user_id),
+        TALK_RATE_LIMIT,
+        code="too_many_questions",
+        message="That is a lot of questions in a short time; please wait a few minutes.",
+    )
     result = await service.talk(session, settings, analysis, conversation, data.message)
     if result.queued:
         await _commit_and_enqueue(session, result.assistant_message)
