@@ -93,8 +93,12 @@ async def _clean_all(images: dict[str, bytes], max_pixels: int) -> dict[str, Cle
 def _send_jobs(analysis_id: str, job_id: str) -> None:
     from rekha.worker import celery_app
 
-    celery_app.send_task(PROCESS_TASK, args=[analysis_id], queue="analysis", task_id=job_id)
-    celery_app.send_task(THUMBNAIL_TASK, args=[analysis_id], queue="images")
+    # Nobody waits on these results (progress lives in Redis and the row). ignore_result also
+    # keeps the result backend from opening a pub/sub connection in every calling thread.
+    celery_app.send_task(
+        PROCESS_TASK, args=[analysis_id], queue="analysis", task_id=job_id, ignore_result=True
+    )
+    celery_app.send_task(THUMBNAIL_TASK, args=[analysis_id], queue="images", ignore_result=True)
 
 
 async def create_analysis(
