@@ -153,3 +153,52 @@ async def test_the_uploading_browser_may_delete_before_signing_in(
     assert deleted.status_code == 204, deleted.text
     assert await load_analysis(app, analysis_id) is None
     assert not analysis_dir(settings, None, analysis_id).exists()
+
+
+async def complete_with_overlay(app: FastAPI, settings: Settings, analysis_id: str) -> None:
+    """Stand in for the reading job: a summary, a report and an overlay file for the left hand."""
+    from sqlalchemy import select
+
+    from rekha.analyses.models import Analysis, AnalysisImage, AnalysisStatus
+
+    async with app.state.db.sessionmaker() as session:
+        analysis = await session.get(Analysis, analysis_id)
+        assert analysis is not None
+        analysis.status = AnalysisStatus.completed
+        analysis.stage, analysis.progress = "done", 100
+        analysis.summary = {"text": "A long, deep life line."}
+        analysis.report = {"sections": ["private detail"]}
+        image = (
+            await session.execute(
+                select(AnalysisImage).where(
+                    AnalysisImage.analysis_id == analysis_id, AnalysisImage.hand == "left"
+                )
+            )
+        ).scalar_one()
+        overlay = image.path.rsplit("/", 1)[0] + "/overlay-left.png"
+        absolute_path(settings, overlay).write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+        image.overlay_path = overlay
+        await session.commit()
+
+
+async def test_completed_summary_is_public_and_its_overlay_private(
+    make_client: Callable[..., httpx.AsyncClient], app: FastAPI, settings: Settings
+) -> None:
+    owner, stranger = make_client(), make_client()
+    await register(owner)
+    analysis_id = await owned_upload(owner, 870)
+    await complete_with_overlay(app, settings, analysis_id)
+
+    summary = (await stranger.get(f"{ANALYSES}/{analysis_id}/summary")).json()
+    assert summary["status"] == "completed" and summary["summary"] == {
+        "text": "A long, deep life line."
+    }
+    overlay_url = f"{ANALYSES}/{analysis_id}/images/left?kind=overlay"
+    assert summary["overlay_url"] == overlay_url
+    assert "report" not in summary  # the full report stays behind the login
+    assert (await stranger.get(overlay_url)).status_code == 404
+    served = await owner.get(overlay_url)
+    assert served.status_code == 200 and served.headers["content-type"] == "image/png"
+    report = (await owner.get(f"{ANALYSES}/{analysis_id}")).json()
+    assert report["report"] == {"sections": ["private detail"]}
+    assert report["images"][0]["overlay_url"] == overlay_url

@@ -66,3 +66,17 @@ async def test_storage_quota(
             response = await upload(browser, left=noise_jpeg(400, 300, seed=921))
         assert_quota_refusal(response, "storage_quota_exceeded")
         assert "Delete" in response.json()["error"]["message"]
+
+
+async def test_concurrent_uploads_cannot_overshoot_the_quota(
+    make_app: Callable[..., FastAPI], browser_for: Callable[..., Any]
+) -> None:
+    import asyncio
+
+    app = make_app(analyses_per_ip_per_day=2)
+    async with browser_for(app, "10.40.0.1") as browser:
+        responses = await asyncio.gather(
+            *(upload(browser, left=noise_jpeg(seed=930 + n)) for n in range(5))
+        )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [202, 202, 429, 429, 429], [r.text for r in responses]

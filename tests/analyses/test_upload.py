@@ -278,3 +278,38 @@ async def test_cmyk_jpeg_is_converted_to_rgb_and_grayscale_is_kept(
     assert response.status_code == 202, response.text
     stored = Image.open(io.BytesIO(await fetch_original(client, response.json()["id"], "left")))
     assert stored.mode == "L" and stored.size == rgb.size
+
+
+def swapped_primaries_profile() -> bytes:
+    """An RGB ICC profile whose red and blue primaries are swapped (sRGB's, rearranged): pure
+    red in such a file *is* blue, so applying the profile visibly changes the pixels."""
+    import struct
+
+    from PIL import ImageCms
+
+    profile = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    count = struct.unpack(">I", profile[128:132])[0]
+    entries = {}
+    for k in range(count):
+        signature, offset, size = struct.unpack(">4sII", profile[132 + 12 * k : 144 + 12 * k])
+        entries[signature] = (k, offset, size)
+    (kr, red_offset, red_size), (kb, blue_offset, blue_size) = entries[b"rXYZ"], entries[b"bXYZ"]
+    struct.pack_into(">4sII", profile, 132 + 12 * kr, b"rXYZ", blue_offset, blue_size)
+    struct.pack_into(">4sII", profile, 132 + 12 * kb, b"bXYZ", red_offset, red_size)
+    # Not called sRGB any more, or it would (rightly) be taken for sRGB.
+    return bytes(profile).replace("sRGB".encode("utf-16-be"), "Swap".encode("utf-16-be"))
+
+
+@pytest.mark.parametrize("kind", ["JPEG", "PNG"])
+async def test_embedded_colour_profile_is_applied_then_dropped(
+    client: httpx.AsyncClient, kind: str
+) -> None:
+    red = Image.new("RGB", (120, 90), (255, 0, 0))
+    out = io.BytesIO()
+    red.save(out, kind, icc_profile=swapped_primaries_profile())
+    response = await upload(client, left=(f"p.{kind.lower()}", out.getvalue(), "image/jpeg"))
+    assert response.status_code == 202, response.text
+    stored_bytes = await fetch_original(client, response.json()["id"], "left")
+    assert_no_metadata(stored_bytes)  # the profile itself is gone: the pixels are sRGB now
+    r, g, b = Image.open(io.BytesIO(stored_bytes)).convert("RGB").getpixel((60, 45))  # type: ignore[misc]
+    assert b > 200 and r < 60 and g < 60, (r, g, b)
