@@ -7,6 +7,7 @@ they asked us to forget them, so every table is deleted from explicitly, childre
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from pathlib import Path
@@ -65,7 +66,7 @@ async def delete_account(
 
     await sessions.delete_user_sessions(redis, settings, user_id)
     await _delete_redis_keys(redis, settings, [user_id, email_digest(email), *analysis_ids])
-    _delete_files(settings, user_id, analysis_ids, image_paths)
+    await asyncio.to_thread(_delete_files, settings, user_id, analysis_ids, image_paths)
     log.info("account deleted", extra={"user_id": user_id, "analyses": len(analysis_ids)})
 
 
