@@ -31,6 +31,10 @@ const RESULT_URL = process.env.CELERY_RESULT_BACKEND ?? BROKER_URL;
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
 const JOB_TIMEOUT_MS = 180_000;
+// left_15 is MIT-licensed (see the fixtures' MANIFEST.csv), so screenshots showing it may be
+// published in docs/screenshots; the others stay in the git-ignored e2e/screenshots only.
+const LEFT_PALM = "left_15.jpg";
+const RIGHT_PALM = "right_03.jpg";
 
 const work = mkdtempSync(join(tmpdir(), "rekha-e2e-"));
 const children = [];
@@ -171,7 +175,7 @@ async function main() {
     const build = spawnSync("npm", ["run", "build"], { cwd: WEB, stdio: "inherit" });
     if (build.status !== 0) throw new Error("npm run build failed");
   }
-  for (const file of ["left_14.jpg", "right_03.jpg", "neg_coffee.jpg"]) {
+  for (const file of [LEFT_PALM, RIGHT_PALM, "neg_coffee.jpg"]) {
     expect(existsSync(join(FIXTURES, file)), `fixture ${file} not found in ${FIXTURES} (set REKHA_FIXTURES_DIR)`);
   }
   expect(existsSync(CHROMIUM), `${CHROMIUM} not found (apt-get install chromium)`);
@@ -259,8 +263,8 @@ async function main() {
     });
 
     await check("anonymous upload of two real palms shows progress, then the summary", async () => {
-      await page.getByTestId("file-left").setInputFiles(join(FIXTURES, "left_14.jpg"));
-      await page.getByTestId("file-right").setInputFiles(join(FIXTURES, "right_03.jpg"));
+      await page.getByTestId("file-left").setInputFiles(join(FIXTURES, LEFT_PALM));
+      await page.getByTestId("file-right").setInputFiles(join(FIXTURES, RIGHT_PALM));
       await page.getByTestId("slot-left").locator("img.slot-preview").waitFor();
       await page.getByTestId("slot-right").locator("img.slot-preview").waitFor();
       await page.getByRole("radio", { name: "Love" }).check({ force: true });
@@ -318,7 +322,14 @@ async function main() {
       await heart.waitFor();
       expect((await shown.locator("figcaption").innerText()) === "Right hand", "the dominant (right) hand is not shown first");
       await page.getByRole("group", { name: "Which hand to show" }).getByRole("button", { name: "Left hand" }).click();
-      await page.locator('.hands-grid > div[data-hand="left"]:not(.screen-hidden) [data-line]').first().waitFor();
+      const left = page.locator('.hands-grid > div[data-hand="left"]:not(.screen-hidden)');
+      await left.locator("[data-line]").first().waitFor();
+      await left.locator("img").evaluate((img) =>
+        img.complete && img.naturalWidth > 0 ? null : new Promise((r) => img.addEventListener("load", r, { once: true })),
+      );
+      await page.evaluate(() => window.scrollTo(0, 0));
+      // The top of the report with the left (MIT-licensed) photo: the candidate for docs/screenshots.
+      await page.screenshot({ path: join(SHOTS, "06-report-left-top-desktop.png"), clip: { x: 0, y: 0, width: 1280, height: 1200 }, fullPage: true });
       const sections = await page.locator("[data-section]").count();
       expect(sections >= 3, `only ${sections} sections`);
       await page.getByRole("button", { name: "Career" }).click();
@@ -365,7 +376,7 @@ async function main() {
 
     await check("the analyses list pages newest first, five a page", async () => {
       // Five more readings through the API, from this signed-in browser (same cookies, CSRF).
-      const photo = readFileSync(join(FIXTURES, "left_14.jpg")).toString("base64");
+      const photo = readFileSync(join(FIXTURES, LEFT_PALM)).toString("base64");
       const created = await page.evaluate(async ({ photo, count }) => {
         const bytes = Uint8Array.from(atob(photo), (c) => c.charCodeAt(0));
         const token = document.cookie.split("; ").find((c) => c.startsWith("rekha_csrf="))?.split("=")[1] ?? "";

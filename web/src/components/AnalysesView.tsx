@@ -73,7 +73,7 @@ export function AnalysesView() {
                 <li key={item.id} className="analysis-item" data-testid="analysis-item">
                   <div className="thumbs" aria-hidden="true">
                     {hands.map((hand) => (
-                      <HandImage key={hand} id={item.id} hand={hand} kinds={["thumbnail", "overlay"]} alt="" />
+                      <HandImage key={hand} id={item.id} hand={hand} kinds={["thumbnail", "original"]} alt="" />
                     ))}
                   </div>
                   <div className="meta">

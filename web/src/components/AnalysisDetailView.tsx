@@ -132,7 +132,7 @@ export function AnalysisDetailView() {
               ))}
             </ul>
           ) : conversations.data ? (
-            <p style={{ color: "var(--muted)", fontSize: "0.95rem" }}>None yet. Start one with a question on the right.</p>
+            <p style={{ color: "var(--muted)", fontSize: "0.95rem" }}>None yet: start one with a question.</p>
           ) : null}
           {conversations.data ? (
             <Pagination

@@ -51,9 +51,12 @@ export function ProgressView() {
         <p className="summary-text" role="alert">
           {messageForCode(code, failure?.message ?? "")}
         </p>
-        <p style={{ color: "var(--muted)" }}>
-          Rekha only reads photos of an open palm. Nothing from this photo was kept in a reading.
-        </p>
+        <p style={{ color: "var(--muted)" }}>Rekha reads photos of one open palm, facing the camera. What helps most:</p>
+        <ul className="tips" style={{ marginBottom: "1rem" }}>
+          <li>Daylight or a bright lamp, no harsh shadow.</li>
+          <li>The whole palm in the frame, fingers together, from the wrist crease to the fingertips.</li>
+          <li>Hold steady and tap to focus on the lines.</li>
+        </ul>
         <ErrorNotice error={retryError} />
         <div className="btn-row">
           <Link className="btn saffron" href="/">

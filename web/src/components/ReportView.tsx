@@ -11,7 +11,17 @@ import { useQueryParam } from "@/hooks/useQueryParam";
 import { getAnalysis, imageUrl } from "@/lib/api";
 import { ApiError } from "@/lib/errors";
 import { LINE_STYLES, lineStyle } from "@/lib/overlay";
-import { FOCUS_OPTIONS, arrangeSections, formatDate, handLabel, handsOf, isComparison, overlaysOf, readingOf } from "@/lib/report";
+import {
+  FOCUS_OPTIONS,
+  arrangeSections,
+  formatDate,
+  handLabel,
+  handsOf,
+  isComparison,
+  overlaysOf,
+  readingOf,
+  withoutSignInInvite,
+} from "@/lib/report";
 import type { Focus, Hand, Overlay, ReadingSection } from "@/lib/types";
 
 function Section({ section, matches, focus }: { section: ReadingSection; matches: boolean; focus: Focus }) {
@@ -157,7 +167,7 @@ export function ReportView() {
           </button>
         </div>
       </div>
-      {reading ? <p className="summary-text">{reading.summary}</p> : null}
+      {reading ? <p className="summary-text">{withoutSignInInvite(reading.summary)}</p> : null}
 
       <div className="report-layout">
         <div className="report-hands">

@@ -9,11 +9,11 @@ import { LotusMark } from "./LotusMark";
 import { logout } from "@/lib/api";
 import { errorMessage } from "@/lib/errors";
 
-function NavLink({ href, children }: { href: string; children: React.ReactNode }) {
+function NavLink({ href, children, className }: { href: string; children: React.ReactNode; className?: string }) {
   const pathname = usePathname();
   const current = pathname === href || (href !== "/" && pathname.startsWith(href));
   return (
-    <Link href={href} aria-current={current ? "page" : undefined}>
+    <Link href={href} aria-current={current ? "page" : undefined} className={className}>
       {children}
     </Link>
   );
@@ -43,7 +43,10 @@ export function SiteHeader() {
           <small>palm reading · Hast Rekha Shastra</small>
         </Link>
         <nav className="site-nav" aria-label="Main">
-          <NavLink href="/">New reading</NavLink>
+          {/* On a narrow phone the brand is the way home; the menu keeps to one line. */}
+          <NavLink href="/" className={user ? "hide-narrow" : undefined}>
+            New reading
+          </NavLink>
           {user ? (
             <>
               <NavLink href="/analyses">My readings</NavLink>

@@ -6,6 +6,24 @@ import { messageForCode } from "@/lib/errors";
 import { ACCEPT_ATTRIBUTE, canPreview, checkBrowserFile, formatBytes, sniffImageType } from "@/lib/upload";
 import type { Hand } from "@/lib/types";
 
+/** A faint drawing of an open palm as a camera sees it (the right one mirrored), as the empty slot picture. */
+function HandOutline({ hand }: { hand: Hand }) {
+  return (
+    <svg viewBox="0 0 100 130" style={{ width: "85%", height: "auto", transform: hand === "right" ? "scaleX(-1)" : undefined, opacity: 0.6 }}>
+      <path
+        d="M30 124 C 24 104, 18 92, 10 76 C 6 68, 12 62, 19 68 L 28 80 L 26 30 C 26 22, 36 22, 36 30 L 38 62 L 40 18 C 40 10, 50 10, 50 18 L 51 60 L 56 22 C 57 14, 67 15, 66 23 L 62 62 L 70 34 C 72 27, 81 29, 79 37 L 72 74 C 70 92, 66 106, 64 124 Z"
+        fill="#fffdf8"
+        stroke="#c9a86a"
+        strokeWidth="2.2"
+        strokeLinejoin="round"
+      />
+      <path d="M32 84 C 42 78, 56 78, 68 70" stroke="#e8871e" strokeWidth="2" fill="none" strokeLinecap="round" />
+      <path d="M30 94 C 42 90, 54 90, 64 86" stroke="#26306a" strokeWidth="2" fill="none" strokeLinecap="round" opacity="0.7" />
+      <path d="M36 80 C 30 92, 32 108, 40 120" stroke="#d6336c" strokeWidth="2" fill="none" strokeLinecap="round" opacity="0.8" />
+    </svg>
+  );
+}
+
 export interface SlotValue {
   file: File;
   previewUrl: string | null;
@@ -70,21 +88,15 @@ export function UploadSlot({
       data-testid={`slot-${hand}`}
     >
       <h3 id={headingId}>{title}</h3>
-      <p className="hint" style={{ margin: "0 0 0.75rem", color: "var(--muted)", fontSize: "0.9rem" }}>
-        Read as {meaning}
-      </p>
+      <p className="slot-hint">Read as {meaning}</p>
       {value?.previewUrl ? (
         // eslint-disable-next-line @next/next/no-img-element -- a local object URL
         <img className="slot-preview" src={value.previewUrl} alt={`Preview of your ${title.toLowerCase()} photo`} />
       ) : value ? (
-        <div className="slot-placeholder">Photo ready (this browser cannot preview HEIC, Rekha can read it)</div>
+        <div className="slot-placeholder">Photo ready. This browser cannot show HEIC photos, but Rekha can read them.</div>
       ) : (
-        <div className="slot-placeholder">
-          <span>
-            Drop a photo here
-            <br />
-            or choose one below
-          </span>
+        <div className="slot-placeholder" aria-hidden="true">
+          <HandOutline hand={hand} />
         </div>
       )}
       {value ? (

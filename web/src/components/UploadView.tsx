@@ -77,7 +77,8 @@ export function UploadView() {
               <UploadSlot hand="right" value={right} onChange={setRight} disabled={uploading} />
             </div>
             <p id="upload-help" className="hint" style={{ color: "var(--muted)", fontSize: "0.9rem", marginTop: "0.75rem" }}>
-              JPEG, PNG, HEIC or WebP, up to 15 MB each. One palm is enough; two make a comparison.
+              Drop a photo on a slot, choose one, or take one with your phone. JPEG, PNG, HEIC or WebP, up to 15 MB
+              each. One palm is enough; two make a comparison.
             </p>
 
             <div className="card" style={{ marginTop: "1rem" }}>

@@ -179,6 +179,7 @@ export const ERROR_MESSAGES: Record<string, string> = {
   reading_failed: "Something went wrong while reading your palm. Please try again.",
   timed_out: "This reading took far too long and was stopped. Please try again.",
   answer_pending: "Rekha is still answering your last question. Please wait a moment.",
+  too_many_questions: "That is a lot of questions in a short time. Take a breath; Rekha will answer again shortly.",
   answers_unavailable: "Rekha cannot answer right now. Please try again shortly.",
   empty_title: "Please give the conversation a name.",
   metadata_too_large: "That is too much to store with a conversation.",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { arrangeSections, handsOf, isComparison, overlaysOf, readingOf } from "./report";
+import { arrangeSections, handsOf, isComparison, overlaysOf, readingOf, withoutSignInInvite } from "./report";
 import { safeNext } from "./nav";
 import type { ReadingSection } from "./types";
 
@@ -45,6 +45,11 @@ describe("report", () => {
   it("recognises comparison sections", () => {
     expect(isComparison(section("comparison", "Left and right compared"))).toBe(true);
     expect(isComparison(section("heart", "Heart line"))).toBe(false);
+  });
+
+  it("drops the sign-in invitation from the summary inside the full report", () => {
+    expect(withoutSignInInvite("A water hand. Sign in for the full reading, 13 sections. Enjoy!")).toBe("A water hand. Enjoy!");
+    expect(withoutSignInInvite("Nothing to drop here.")).toBe("Nothing to drop here.");
   });
 
   it("allows only same-site paths after sign-in", () => {

@@ -95,3 +95,11 @@ export function formatDate(iso: string | undefined | null): string {
   if (Number.isNaN(date.getTime())) return "";
   return date.toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
 }
+
+/** The public summary invites the reader to sign in; inside the full report that is noise. */
+export function withoutSignInInvite(text: string): string {
+  return text
+    .split(/(?<=[.!?])\s+/)
+    .filter((sentence) => !/^(sign in|create an account|register)\b/i.test(sentence.trim()))
+    .join(" ");
+}
