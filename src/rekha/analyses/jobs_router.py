@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import redis.asyncio as aioredis
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Path, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,7 @@ from rekha.analyses.progress import (
     decode_event,
     events_channel,
     get_status,
+    get_status_json,
     publish_status,
 )
 from rekha.core.db import Database
@@ -74,9 +75,14 @@ async def current_status(
 )
 async def analysis_status(
     analysis_id: AnalysisId, request: Request, redis: RedisDep, settings: SettingsDep
-) -> JobStatus:
+) -> JobStatus | Response:
     """How far the reading is: status, stage, progress (0-100) and, if it failed, why."""
-    found = await current_status(redis, settings, request.app.state.db, analysis_id)
+    # The hot path of every progress screen: Redis holds exactly the JSON we answer with, so
+    # it is passed through without decoding and re-encoding it.
+    raw = await get_status_json(redis, settings, analysis_id)
+    if raw is not None:
+        return Response(content=raw, media_type="application/json")
+    found = await _row_status(request.app.state.db, analysis_id)
     if found is None:
         raise NotFound("No analysis with that id.", code="analysis_not_found")
     return found

@@ -168,6 +168,18 @@ async def get_status(
     return _decode(raw)
 
 
+async def get_status_json(
+    client: aioredis.Redis, settings: Settings, analysis_id: str
+) -> str | None:
+    """The live status exactly as stored (the JSON the worker wrote), for serving as is."""
+    try:
+        raw = await client.get(status_key(settings, analysis_id))
+    except aioredis.RedisError:
+        log.warning("redis unavailable for job status", extra={"analysis_id": analysis_id})
+        return None
+    return raw if isinstance(raw, str) else None
+
+
 async def publish_status(client: aioredis.Redis, settings: Settings, status: JobStatus) -> None:
     """The API's writer (the retry endpoint); same shape as the worker's."""
     payload = status.model_dump_json()
