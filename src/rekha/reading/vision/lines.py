@@ -34,6 +34,16 @@ REPORT_OFTEN_ABSENT = 0.75
 BREAK_LEVEL = 0.10
 BREAK_MIN_UNITS = 0.04
 
+# A run of evidence this weak and this long (palm lengths) splits a traced path; a piece beyond
+# it at either end that is at most this share of the path is cut off (see trim_ends).
+GAP_LEVEL = 0.12
+GAP_MIN_UNITS = 0.04
+END_PIECE_SHARE = 0.30
+# Each end is cut back to where the crease (mean over this window) reaches this share of the
+# line's own median strength.
+FAINT_SHARE = 0.5
+FAINT_WINDOW_UNITS = 0.03
+
 LIFE_CENTRE = (-0.50, -0.30)  # the thumb ball's centre, around which the life line arcs
 LIFE_RADIUS = 0.52  # its usual distance from there
 PRIOR_WEIGHT = 0.15
@@ -198,11 +208,76 @@ def smooth_path(units: F64, window_units: float = SMOOTH_UNITS) -> F64:
     return np.asarray(out, dtype=np.float64)
 
 
+def _weak_runs(evidence: F64, along: F64) -> list[tuple[int, int]]:
+    """Index ranges [i, j) where the crease evidence stays below GAP_LEVEL for at least
+    GAP_MIN_UNITS of path."""
+    runs: list[tuple[int, int]] = []
+    i = None
+    for k, e in enumerate(np.append(evidence, np.inf)):
+        if e < GAP_LEVEL:
+            i = k if i is None else i
+        elif i is not None:
+            if along[k - 1] - along[i] >= GAP_MIN_UNITS:
+                runs.append((i, k))
+            i = None
+    return runs
+
+
+def trim_ends(evidence: F64, units: F64) -> tuple[int, int]:
+    """Cut off what the path picked up beyond a gap at either end: a short strong piece past
+    a run of no evidence is another structure (the thumb web's fold, a finger-base crease,
+    the thumb ball's outline, a wrist crease) that the path bridged to, not this line.
+    Returns the kept index range [i, j)."""
+    along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(units, axis=0), axis=1))])
+    lo, hi = 0, len(evidence)
+    while True:
+        total = along[hi - 1] - along[lo]
+        runs = [(a, b) for a, b in _weak_runs(evidence[lo:hi], along[lo:hi] - along[lo])]
+        if not runs:
+            return lo, hi
+        a, b = runs[0]
+        head_piece = along[lo + a] - along[lo]
+        a2, b2 = runs[-1]
+        tail_piece = along[hi - 1] - along[lo + b2 - 1]
+        cut = False
+        if head_piece <= END_PIECE_SHARE * total:
+            lo, cut = lo + b, True
+        elif tail_piece <= END_PIECE_SHARE * total:
+            hi, cut = lo + a2, True
+        if not cut or hi - lo < 3:
+            return lo, max(hi, lo + 1)
+
+
+def trim_faint_ends(evidence: F64, units: F64) -> tuple[int, int]:
+    """Cut each end back to where the crease is at least FAINT_SHARE of this line's own
+    typical strength (over a short window), so a path does not run on over faint skin
+    texture past where its crease fades. Relative to the line itself, so a faint photo keeps
+    its faint lines."""
+    n = len(evidence)
+    along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(units, axis=0), axis=1))])
+    step = max(float(along[-1]) / max(n - 1, 1), 1e-6)
+    k = max(1, round(FAINT_WINDOW_UNITS / step))
+    local = np.convolve(evidence, np.ones(2 * k + 1) / (2 * k + 1), mode="same")
+    bar = FAINT_SHARE * float(np.median(evidence))
+    strong = np.flatnonzero(local >= bar)
+    if not len(strong):
+        return 0, n
+    return int(strong[0]), int(strong[-1]) + 1
+
+
 def run_tracer(maps: RidgeMaps, frame: PalmFrame, name: LineName, strip: Strip, toll: float,
                forbid: F32 | None = None) -> Traced:
     tr = trace(maps, strip, toll=toll, forbid=forbid)
     if tr is None or len(tr.raster) < 3:
         return Traced(name, None, None)
+    i, j = trim_ends(tr.evidence, frame.units_from_raster(tr.raster))
+    if j - i < 3:
+        return Traced(name, None, None)
+    tr = Trace(raster=tr.raster[i:j], evidence=tr.evidence[i:j], gain=tr.gain)
+    i, j = trim_faint_ends(tr.evidence, frame.units_from_raster(tr.raster))
+    if j - i < 3:
+        return Traced(name, None, None)
+    tr = Trace(raster=tr.raster[i:j], evidence=tr.evidence[i:j], gain=tr.gain)
     return Traced(name, tr, smooth_path(frame.units_from_raster(tr.raster)))
 
 
