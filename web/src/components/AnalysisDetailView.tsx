@@ -99,9 +99,9 @@ export function AnalysisDetailView() {
 
       <div className="detail-grid">
         <aside>
-          <div className="thumb-row" style={{ marginBottom: "1rem" }}>
+          <div className="thumb-row compact" style={{ marginBottom: "1rem" }}>
             {hands.map((hand) => (
-              <figure key={hand} style={{ flexBasis: "6rem" }}>
+              <figure key={hand}>
                 <HandImage id={id} hand={hand} kinds={["overlay", "thumbnail"]} alt={`${handLabel(hand)}, lines traced`} />
                 <figcaption>{handLabel(hand)}</figcaption>
               </figure>

@@ -203,7 +203,7 @@ export function ConversationPanel({
               Export .md
             </button>
             <button type="button" className="btn small ghost" onClick={() => download("json")}>
-              .json
+              Export .json
             </button>
             <button type="button" className="btn small danger" onClick={remove}>
               Delete
