@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     # jobs
     analysis_stuck_after_seconds: int = 900
     broker_visibility_timeout_seconds: int = 3600
+    beat_schedule_file: Path = Path("./data/celerybeat-schedule")
     analysis_lease_seconds: int = 30  # a worker's hold on a running job; renewed while alive
     analysis_retry_backoff_seconds: float = 5.0  # first retry's delay; doubles, with jitter
     analysis_stage_delay_seconds: float = 0.0  # tests/demos only: pause at each job stage

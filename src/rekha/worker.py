@@ -46,6 +46,8 @@ def make_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         timezone="UTC",
         enable_utc=True,
+        # Beat's own bookkeeping; kept with the other run-time data, never in the source tree.
+        beat_schedule_filename=str(settings.beat_schedule_file),
         beat_schedule={
             "fail-stuck-analyses": {
                 "task": "rekha.analyses.recover_stuck_analyses",
@@ -54,6 +56,7 @@ def make_celery(settings: Settings) -> Celery:
         },
     )
     app.conf.include = TASK_MODULES
+    settings.beat_schedule_file.parent.mkdir(parents=True, exist_ok=True)
     return app
 
 
