@@ -143,6 +143,12 @@ class ApiProcess:
         return f"http://127.0.0.1:{self.port}"
 
 
+def _child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONTRACEMALLOC"}
+    env["PYTHONUNBUFFERED"] = "1"  # its log is readable when it fails to start
+    return env
+
+
 def start_api(log_dir: Path, extra_env: dict[str, str]) -> ApiProcess:
     """A real `rekha serve` process on the test run's Redis and database."""
     port = free_port()
@@ -150,7 +156,7 @@ def start_api(log_dir: Path, extra_env: dict[str, str]) -> ApiProcess:
     with log_path.open("ab") as log_file:
         proc = subprocess.Popen(
             [str(VENV_BIN / "rekha"), "serve", "--port", str(port)],
-            env={**os.environ, **extra_env},
+            env={**_child_env(), **extra_env},
             cwd=REPO_ROOT,
             stdout=log_file,
             stderr=subprocess.STDOUT,
