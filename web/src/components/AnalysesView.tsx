@@ -73,7 +73,7 @@ export function AnalysesView() {
                 <li key={item.id} className="analysis-item" data-testid="analysis-item">
                   <div className="thumbs" aria-hidden="true">
                     {hands.map((hand) => (
-                      <HandImage key={hand} id={item.id} hand={hand} kinds={["thumbnail", "original"]} alt="" />
+                      <HandImage key={hand} id={item.id} hand={hand} kinds={item.thumbnail_url ? ["thumbnail", "original"] : ["original"]} alt="" />
                     ))}
                   </div>
                   <div className="meta">

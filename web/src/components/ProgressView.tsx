@@ -117,6 +117,11 @@ export function ProgressView() {
       ) : error ? null : (
         <Loading label="Connecting…" />
       )}
+      {info?.error && !view?.failed ? (
+        <p className="notice" role="status">
+          {messageForCode(info.error.code, info.error.message)}
+        </p>
+      ) : null}
       <ErrorNotice error={error} title="We lost touch with your reading for a moment" />
     </div>
   );
