@@ -140,7 +140,23 @@ function tail(file, lines = 40) {
   }
 }
 
+/** Every form control and button on the page has a name a screen reader can say. */
+async function assertLabelled(page, name) {
+  const unnamed = await page.evaluate(() =>
+    [...document.querySelectorAll("input, textarea, select, button, a[href]")]
+      .filter((el) => {
+        if (el.type === "hidden") return false;
+        const labelled = el.labels?.length || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
+        const text = (el.textContent ?? "").trim() || el.getAttribute("title");
+        return !(labelled || (el.tagName !== "INPUT" && el.tagName !== "TEXTAREA" && el.tagName !== "SELECT" && text));
+      })
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
+  expect(unnamed.length === 0, `${name}: controls without an accessible name:\n${unnamed.join("\n")}`);
+}
+
 async function shoot(page, name) {
+  await assertLabelled(page, name);
   // Each page at phone and desktop width; the desktop one last so the page is left as it was.
   for (const [label, size] of [
     ["phone", PHONE],
@@ -252,6 +268,11 @@ async function main() {
       expect(await page.getByRole("group", { name: "Left palm" }).isVisible(), "no left slot");
       expect(await page.getByRole("group", { name: "Right palm" }).isVisible(), "no right slot");
       expect(await page.getByText("For a good reading").isVisible(), "no tips");
+      // The keyboard alone can open the file chooser (the file inputs themselves are hidden).
+      const chooser = page.waitForEvent("filechooser");
+      await page.getByTestId("slot-left").getByRole("button", { name: "Choose photo" }).focus();
+      await page.keyboard.press("Enter");
+      await (await chooser).setFiles([]);
       await shoot(page, "01-upload");
     });
 
