@@ -115,7 +115,7 @@ async def resolve_session(
         await delete_session_hash(redis, settings, token_hash, user_id)
         return None
     renewed = False
-    if current_ttl < allowed_ttl - RENEW_AFTER_S:
+    if current_ttl < allowed_ttl - min(RENEW_AFTER_S, allowed_ttl // 2):
         # EXPIRE on a key a concurrent logout just deleted is a no-op: no resurrection.
         async with redis.pipeline(transaction=True) as pipe:
             pipe.expire(skey, allowed_ttl)
