@@ -13,7 +13,7 @@ from rekha.core.errors import error_body
 def mount_web_ui(app: FastAPI, root: Path) -> None:
     root = root.resolve()
 
-    @app.get("/{path:path}", include_in_schema=False)
+    @app.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
     async def web_ui(path: str, request: Request) -> Response:
         if path.startswith("api/"):
             return JSONResponse(error_body("not_found", "No such API route."), status_code=404)
