@@ -314,3 +314,21 @@ async def test_sign_in_hooks_run_on_register_and_login(make_client: Any) -> None
         unregister_sign_in_hook(hook)
     assert seen == [(user["email"], "claim-token")] * 2
     assert browser.cookies.get("hooked") == "yes"
+
+
+async def test_sessions_end_at_the_absolute_lifetime_however_used(
+    make_client: Any, app: Any, settings: Settings
+) -> None:
+    import time
+
+    from rekha.auth.sessions import ABSOLUTE_LIFETIME_S
+
+    browser = make_client()
+    await register(browser)
+    token = browser.cookies["rekha_session"]
+    stored = key(settings, "session", hashlib.sha256(token.encode()).hexdigest())
+    assert (await browser.get(f"{AUTH}/me")).status_code == 200
+    signed_in_long_ago = int(time.time()) - ABSOLUTE_LIFETIME_S - 1
+    await app.state.redis.hset(stored, "created_at", str(signed_in_long_ago))
+    assert (await browser.get(f"{AUTH}/me")).status_code == 401
+    assert not await app.state.redis.exists(stored)

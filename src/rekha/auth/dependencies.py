@@ -33,8 +33,9 @@ async def optional_user(
         return None
     user = await db.get(User, info.user_id)
     if user is None:
-        # The account is gone (deleted from another process): the session must go too.
-        await sessions.delete_session_hash(redis, settings, info.token_hash, info.user_id)
+        # No such account (yet, or any more). Account deletion ends its sessions itself; the
+        # session is not deleted here, because a request racing a registration whose row is not
+        # committed yet would otherwise sign that browser straight out again.
         return None
     request.state.session_hash = info.token_hash
     if info.renewed:
