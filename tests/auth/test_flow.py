@@ -332,3 +332,36 @@ async def test_sessions_end_at_the_absolute_lifetime_however_used(
     await app.state.redis.hset(stored, "created_at", str(signed_in_long_ago))
     assert (await browser.get(f"{AUTH}/me")).status_code == 401
     assert not await app.state.redis.exists(stored)
+
+
+async def test_logout_ends_the_session_on_the_server(make_client: Any) -> None:
+    browser = make_client()
+    await register(browser)
+    token = browser.cookies["rekha_session"]
+    assert (await browser.post(f"{AUTH}/logout", headers=csrf_headers(browser))).status_code == 204
+    # Not just a cleared cookie: a copy of the token is worthless too.
+    replay = make_client()
+    replay.cookies.set("rekha_session", token)
+    assert (await replay.get(f"{AUTH}/me")).status_code == 401
+
+
+async def test_racing_registrations_of_one_email_give_one_account(make_client: Any) -> None:
+    import asyncio
+
+    email = unique_email("race")
+    browsers = [make_client(), make_client()]
+    for browser in browsers:
+        await ensure_csrf(browser)
+    responses = await asyncio.gather(
+        *(
+            b.post(
+                f"{AUTH}/register",
+                json={"email": email, "password": DEFAULT_PASSWORD},
+                headers=csrf_headers(b),
+            )
+            for b in browsers
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [201, 409]
+    conflict = next(r for r in responses if r.status_code == 409)
+    assert conflict.json()["error"]["code"] == "email_taken"
