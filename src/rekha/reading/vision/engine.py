@@ -211,8 +211,8 @@ def trace_all(maps: RidgeMaps, frame: PalmFrame) -> dict[LineName, list[L.Traced
     head = L.run_tracer(maps, frame, LineName.head, strip(frame, L.HEAD), p, near_heart)
     life = L.run_tracer(
         maps, frame, LineName.life,
-        L.arc_strip(frame, L.LIFE_CENTRE, -105.0, 50.0, 0.30, 0.72, (-92.0, -62.0),
-                    (-10.0, 50.0), L.LIFE_RADIUS, 0.07),
+        L.arc_strip(frame, L.LIFE_CENTRE, L.LIFE_ARC[0], L.LIFE_ARC[1], 0.30, 0.72,
+                    L.LIFE_START, L.LIFE_END, L.LIFE_RADIUS, L.LIFE_SPREAD),
         p, near_heart,
     )
     near_life = L.forbid_near(frame, life.trace.raster if life.trace else None, 0.035)
@@ -250,7 +250,7 @@ def describe(name: LineName, traced: dict[LineName, list[L.Traced]], frame: Palm
     assert first.trace is not None and first.units is not None
     units = first.units
     length_units = L.polyline_length(units)
-    conf = L.line_confidence(name, first.trace, units)
+    conf = L.line_confidence(name, first)
     found = length_units >= L.MIN_LENGTH_UNITS[name] and first.trace.gain > 0
     if name in L.STRICT_LINES:
         found = found and conf >= L.REPORT_OFTEN_ABSENT

@@ -29,23 +29,29 @@ CLEAR_CONFIDENCE = 0.5
 TOLL = {"principal": 0.16, "minor": 0.30}
 # Often-absent lines (fate and the minor lines) are reported only at or above this confidence:
 # below it the engine says nothing rather than guess (see docs/engine.md).
-REPORT_OFTEN_ABSENT = 0.75
+REPORT_OFTEN_ABSENT = 0.90
 # Weak evidence this long (palm lengths) along a traced line is reported as a break.
 BREAK_LEVEL = 0.10
 BREAK_MIN_UNITS = 0.04
 
-# A run of evidence this weak and this long (palm lengths) splits a traced path; a piece beyond
-# it at either end that is at most this share of the path is cut off (see trim_ends).
-GAP_LEVEL = 0.12
-GAP_MIN_UNITS = 0.04
-END_PIECE_SHARE = 0.30
 # Each end is cut back to where the crease (mean over this window) reaches this share of the
 # line's own median strength.
 FAINT_SHARE = 0.5
 FAINT_WINDOW_UNITS = 0.03
 
+# Lines whose ends are cut back to where their crease fades (the principal lines, whose ends
+# the labels showed running on; the short minor lines are left as traced).
+TRIMMED = frozenset({LineName.heart, LineName.head, LineName.life, LineName.fate})
+
 LIFE_CENTRE = (-0.50, -0.30)  # the thumb ball's centre, around which the life line arcs
 LIFE_RADIUS = 0.52  # its usual distance from there
+LIFE_SPREAD = 0.07  # how far from that radius it commonly lies
+# Angles around LIFE_CENTRE (degrees, y down: -90 towards the fingers, 0 towards the little
+# finger's side, +90 towards the wrist): the arc searched, where the line may begin, where it
+# may end.
+LIFE_ARC = (-105.0, 50.0)
+LIFE_START = (-92.0, -62.0)
+LIFE_END = (-10.0, 50.0)
 PRIOR_WEIGHT = 0.15
 SMOOTH_UNITS = 0.03
 ARC_LOWEST_Y = -0.07  # the life line ends above the wrist's top crease
@@ -190,6 +196,7 @@ class Traced:
     name: LineName
     trace: Trace | None
     units: F64 | None  # path in canonical units
+    cut_share: float = 0.0  # share of the first-pass path that trimming cut off
 
 
 def smooth_path(units: F64, window_units: float = SMOOTH_UNITS) -> F64:
@@ -206,46 +213,6 @@ def smooth_path(units: F64, window_units: float = SMOOTH_UNITS) -> F64:
     out = np.stack([np.convolve(pad[:, i], kernel, mode="valid") for i in (0, 1)], axis=1)
     out[0], out[-1] = units[0], units[-1]
     return np.asarray(out, dtype=np.float64)
-
-
-def _weak_runs(evidence: F64, along: F64) -> list[tuple[int, int]]:
-    """Index ranges [i, j) where the crease evidence stays below GAP_LEVEL for at least
-    GAP_MIN_UNITS of path."""
-    runs: list[tuple[int, int]] = []
-    i = None
-    for k, e in enumerate(np.append(evidence, np.inf)):
-        if e < GAP_LEVEL:
-            i = k if i is None else i
-        elif i is not None:
-            if along[k - 1] - along[i] >= GAP_MIN_UNITS:
-                runs.append((i, k))
-            i = None
-    return runs
-
-
-def trim_ends(evidence: F64, units: F64) -> tuple[int, int]:
-    """Cut off what the path picked up beyond a gap at either end: a short strong piece past
-    a run of no evidence is another structure (the thumb web's fold, a finger-base crease,
-    the thumb ball's outline, a wrist crease) that the path bridged to, not this line.
-    Returns the kept index range [i, j)."""
-    along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(units, axis=0), axis=1))])
-    lo, hi = 0, len(evidence)
-    while True:
-        total = along[hi - 1] - along[lo]
-        runs = [(a, b) for a, b in _weak_runs(evidence[lo:hi], along[lo:hi] - along[lo])]
-        if not runs:
-            return lo, hi
-        a, b = runs[0]
-        head_piece = along[lo + a] - along[lo]
-        a2, b2 = runs[-1]
-        tail_piece = along[hi - 1] - along[lo + b2 - 1]
-        cut = False
-        if head_piece <= END_PIECE_SHARE * total:
-            lo, cut = lo + b, True
-        elif tail_piece <= END_PIECE_SHARE * total:
-            hi, cut = lo + a2, True
-        if not cut or hi - lo < 3:
-            return lo, max(hi, lo + 1)
 
 
 def trim_faint_ends(evidence: F64, units: F64) -> tuple[int, int]:
@@ -270,15 +237,16 @@ def run_tracer(maps: RidgeMaps, frame: PalmFrame, name: LineName, strip: Strip, 
     tr = trace(maps, strip, toll=toll, forbid=forbid)
     if tr is None or len(tr.raster) < 3:
         return Traced(name, None, None)
-    i, j = trim_ends(tr.evidence, frame.units_from_raster(tr.raster))
-    if j - i < 3:
-        return Traced(name, None, None)
-    tr = Trace(raster=tr.raster[i:j], evidence=tr.evidence[i:j], gain=tr.gain)
+    first_len = polyline_length(frame.units_from_raster(tr.raster))
+    if name not in TRIMMED:
+        return Traced(name, tr, smooth_path(frame.units_from_raster(tr.raster)))
     i, j = trim_faint_ends(tr.evidence, frame.units_from_raster(tr.raster))
     if j - i < 3:
         return Traced(name, None, None)
     tr = Trace(raster=tr.raster[i:j], evidence=tr.evidence[i:j], gain=tr.gain)
-    return Traced(name, tr, smooth_path(frame.units_from_raster(tr.raster)))
+    units = smooth_path(frame.units_from_raster(tr.raster))
+    cut = 1.0 - polyline_length(units) / max(first_len, 1e-6)
+    return Traced(name, tr, units, float(np.clip(cut, 0.0, 1.0)))
 
 
 def polyline_length(p: F64) -> float:
@@ -325,15 +293,66 @@ MIN_LENGTH_UNITS = {
 }
 
 
-def line_confidence(name: LineName, tr: Trace, units: F64) -> float:
+def strength_confidence(name: LineName, tr: Trace, units: F64) -> float:
     """0..1 from what the crease itself shows: how strong it is on average and how much of it
-    is unbroken, and whether it is long enough to be the line it is named after."""
+    is unbroken, and whether it is long enough to be the line it is named after. Used for the
+    often-absent lines, which have too few labels to fit anything on."""
     ev = tr.evidence
     strength = float(np.clip((np.mean(ev) - 0.35) / 0.45, 0.0, 1.0))
     continuity = float(np.mean(ev >= 3 * BREAK_LEVEL))
     length = polyline_length(units)
     length_ok = float(np.clip(length / (2.0 * MIN_LENGTH_UNITS[name]), 0.0, 1.0))
     return round(float(np.clip(0.55 * strength + 0.25 * continuity + 0.20 * length_ok, 0, 1)), 3)
+
+
+# Confidence of the principal lines: a logistic model of "placed where a person traced it"
+# (score_lines.py's rule), fitted on the tuning part of the labelled fixtures only
+# (yeonsumia/palmistry photos; leave-one-photo-out log-loss chose the features and the L2
+# weight 0.3, see docs/engine.md). Features tried: mean crease strength, unbroken share,
+# length over the line's usual length, share cut off, distance from the usual course. Only
+# length (a line running on far past its usual length has usually left its crease) and
+# distance from the usual course predicted placement: crease strength does NOT tell a right
+# crease from a wrong one, so it is not used.
+PLACED_INTERCEPT = {LineName.heart: 2.53, LineName.head: 1.44, LineName.life: 1.55}
+PLACED_LENGTH_WEIGHT = -1.41
+PLACED_OFFSET_WEIGHT = -2.07
+
+
+def line_confidence(name: LineName, traced: Traced) -> float:
+    assert traced.trace is not None and traced.units is not None
+    if name not in PLACED_INTERCEPT:
+        return strength_confidence(name, traced.trace, traced.units)
+    length = min(polyline_length(traced.units) / USUAL_LENGTH_UNITS[name], 1.5)
+    z = (PLACED_INTERCEPT[name] + PLACED_LENGTH_WEIGHT * length
+         + PLACED_OFFSET_WEIGHT * course_offset(name, traced.units))
+    return round(float(1.0 / (1.0 + np.exp(-z))), 3)
+
+
+USUAL_LENGTH_UNITS = {LineName.heart: 0.62, LineName.head: 0.65, LineName.life: 0.85}
+
+
+def course_offset(name: LineName, units: F64) -> float:
+    """Mean distance of the path from the line's usual course, in spreads of that course."""
+    if name is LineName.life:
+        r = np.hypot(units[:, 0] - LIFE_CENTRE[0], units[:, 1] - LIFE_CENTRE[1])
+        return float(np.mean(np.abs(r - LIFE_RADIUS)) / LIFE_SPREAD)
+    band = HEART if name is LineName.heart else HEAD
+    usual = _interp(band.usual, units[:, 0].astype(np.float64))
+    return float(np.mean(np.abs(units[:, 1] - usual)) / band.spread)
+
+
+def line_features(name: LineName, traced: Traced) -> F64:
+    """What the fitted confidence looks at (see PLACED_MODEL)."""
+    assert traced.trace is not None and traced.units is not None
+    ev = traced.trace.evidence
+    length = polyline_length(traced.units) / USUAL_LENGTH_UNITS[name]
+    return np.array([
+        float(np.mean(ev)),
+        float(np.mean(ev >= 3 * BREAK_LEVEL)),
+        min(length, 1.5),
+        traced.cut_share,
+        course_offset(name, traced.units),
+    ], dtype=np.float64)
 
 
 # Lines that are often absent: reported only when clearly visible, never as a guess.
