@@ -97,6 +97,11 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["LOG_JSON"] = "true"
     os.environ["READING_PROVIDER"] = os.environ.get("TEST_READING_PROVIDER", "local")
     os.environ["WEB_ROOT"] = str(_RUN_DIR / "no-web-ui")
+    # Every test browser comes from 127.0.0.1: per-address limits would make tests depend on
+    # each other. The rate-limit tests set their own limits.
+    os.environ["REGISTER_RATE_LIMIT_PER_IP"] = "100000/3600"
+    os.environ["LOGIN_RATE_LIMIT_PER_IP"] = "100000/900"
+    os.environ["ANALYSES_PER_IP_PER_DAY"] = os.environ.get("ANALYSES_PER_IP_PER_DAY", "100000")
     if BACKEND == "postgres":
         _PG_DB_NAME = _create_pg_database()
         os.environ["DATABASE_URL"] = _pg_url_for(_PG_DB_NAME)

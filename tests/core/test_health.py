@@ -55,3 +55,23 @@ async def test_openapi_docs_served(client: httpx.AsyncClient) -> None:
     assert (await client.get("/docs")).status_code == 200
     schema = (await client.get("/openapi.json")).json()
     assert "/api/v1/health" in schema["paths"]
+
+
+async def test_cors_allows_only_configured_origins(settings: object) -> None:
+    from rekha.app import create_app
+
+    app = create_app(settings.model_copy(update={"allowed_origins": ["http://localhost:3000"]}))  # type: ignore[attr-defined]
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        preflight = {"Access-Control-Request-Method": "POST"}
+        allowed = await c.options(
+            "/api/v1/auth/login", headers={"Origin": "http://localhost:3000", **preflight}
+        )
+        refused = await c.options(
+            "/api/v1/auth/login", headers={"Origin": "http://evil.test", **preflight}
+        )
+    await app.state.db.dispose()
+    await app.state.redis.aclose()
+    assert allowed.headers["access-control-allow-origin"] == "http://localhost:3000"
+    assert allowed.headers["access-control-allow-credentials"] == "true"
+    assert "access-control-allow-origin" not in refused.headers
