@@ -96,3 +96,29 @@ async def test_thumbnails_follow_a_claim(
     assert absolute_path(settings, analysis.images[0].thumbnail_path).is_file()
     served = await browser.get(f"{ANALYSES}/{analysis_id}/images/left?kind=thumbnail")
     assert served.status_code == 200
+
+
+@pytest.mark.slow
+async def test_a_real_worker_makes_the_thumbnails_from_the_images_queue(
+    worker: object,
+    make_client: Callable[..., httpx.AsyncClient],
+    app: FastAPI,
+    palm: Callable[[str], bytes],
+) -> None:
+    import asyncio
+    import time
+
+    browser = make_client()
+    response = await upload(browser, left=palm("left_04.jpg"), right=palm("right_04.jpg"))
+    assert response.status_code == 202, response.text
+    analysis_id = response.json()["id"]
+    deadline = time.monotonic() + 60
+    while True:
+        analysis = await load_analysis(app, analysis_id)
+        assert analysis is not None
+        if all(image.thumbnail_path for image in analysis.images):
+            break
+        assert time.monotonic() < deadline, "no thumbnails after 60 s"
+        await asyncio.sleep(0.2)
+    served = await browser.get(f"{ANALYSES}/{analysis_id}/images/right?kind=thumbnail")
+    assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
