@@ -8,6 +8,7 @@ are printed with the process's peak resident memory.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import resource
@@ -30,20 +31,16 @@ def main() -> None:
     with (FIXTURES / "MANIFEST.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
     blobs = [(FIXTURES / r["file"]).read_bytes() for r in rows]
-    try:
+    with contextlib.suppress(MeasurementRefused):
         measure_image(blobs[0])
-    except MeasurementRefused:
-        pass
     startup = time.perf_counter() - t0
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     times = []
     for _ in range(rounds):
         for data in blobs:
             t = time.perf_counter()
-            try:
+            with contextlib.suppress(MeasurementRefused):
                 measure_image(data)
-            except MeasurementRefused:
-                pass
             times.append(time.perf_counter() - t)
     times.sort()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

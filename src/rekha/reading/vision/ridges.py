@@ -17,6 +17,7 @@ F32 = npt.NDArray[np.float32]
 SIGMAS_UNITS = (0.010, 0.015, 0.022)
 EDGE_CLEAR_UNITS = 0.015
 EDGE_FADE_UNITS = 0.05
+MIN_SATURATION_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,18 @@ def skin_mask(lab: npt.NDArray[np.uint8], frame: PalmFrame) -> npt.NDArray[np.bo
     centre = np.median(sample, axis=0)
     spread = np.median(np.abs(sample - centre), axis=0) * 1.4826 + 2.0
     dist = np.sqrt((((chroma - centre) / spread) ** 2).sum(axis=2))
-    skin = (dist < 4.5) & outline
+    # Pale skin against a white or grey wall: the chroma distance alone lets the wall in, and
+    # the hand's outline then reads as a crease. Skin is coloured; a wall is (nearly) neutral:
+    # keep only what carries a fair share of this palm's own saturation, along its own hue.
+    tint = centre - 128.0
+    tint_norm = float(np.linalg.norm(tint))
+    if tint_norm > 1e-3:
+        saturation = ((chroma - 128.0) @ (tint / tint_norm)).astype(np.float32)
+        skin_sat = float(np.median(saturation[core]))
+        tinted = saturation >= MIN_SATURATION_SHARE * skin_sat
+    else:
+        tinted = np.ones(dist.shape, bool)
+    skin = (dist < 4.5) & tinted & outline
     # keep the part connected to the palm's centre and close small holes (creases are darker,
     # but not of another hue; holes come from glare)
     skin_u8 = skin.astype(np.uint8)
@@ -79,6 +91,14 @@ def skin_mask(lab: npt.NDArray[np.uint8], frame: PalmFrame) -> npt.NDArray[np.bo
         counts = np.bincount(labels[core], minlength=n)
         counts[0] = 0
         skin_u8 = (labels == int(np.argmax(counts))).astype(np.uint8)
+    # glare and pale patches inside the palm are holes, not background: only what reaches
+    # the outline's outside is background
+    other = (skin_u8 == 0).astype(np.uint8)
+    n, labels = cv2.connectedComponents(other)
+    if n > 2:
+        reaches_out = np.unique(labels[~outline & (other > 0)])
+        holes = (other > 0) & ~np.isin(labels, reaches_out)
+        skin_u8[holes] = 1
     return np.asarray(skin_u8 > 0)
 
 
