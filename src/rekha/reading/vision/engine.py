@@ -253,7 +253,7 @@ def describe(name: LineName, traced: dict[LineName, list[L.Traced]], frame: Palm
     conf = L.line_confidence(name, first)
     found = length_units >= L.MIN_LENGTH_UNITS[name] and first.trace.gain > 0
     if name in L.STRICT_LINES:
-        found = found and conf >= L.REPORT_OFTEN_ABSENT
+        found = found and conf >= L.REPORT_BAR.get(name, L.REPORT_OFTEN_ABSENT)
     if not found:
         return LineMeasurement(name=name, found=False, confidence=round(min(conf, 0.3), 3),
                                count=0 if name in (LineName.marriage, LineName.bracelet)
