@@ -9,15 +9,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rekha.reading.interpret import interpret
-from rekha.reading.providers.base import ProgressCallback
+from rekha.reading.providers.base import ProgressCallback, measure_hands
 from rekha.reading.types import (
     Focus,
     Hand,
     HandMeasurements,
-    MeasurementRefused,
     Overlay,
     ReadingResult,
-    RefusalCode,
     Usage,
 )
 
@@ -64,8 +62,11 @@ class LocalReader:
     def from_settings(cls, settings: Settings) -> LocalReader:
         return cls(settings)
 
-    def _vision(self) -> tuple[Measure, Callable[[bytes, HandMeasurements], bytes],
-                               Callable[[HandMeasurements], Overlay]]:
+    def _vision(
+        self,
+    ) -> tuple[
+        Measure, Callable[[bytes, HandMeasurements], bytes], Callable[[HandMeasurements], Overlay]
+    ]:
         if self._measure is None or self._render is None or self._overlay is None:
             from rekha.reading import vision
 
@@ -81,31 +82,21 @@ class LocalReader:
         progress: ProgressCallback | None = None,
         dominant: Hand | None = None,
     ) -> ReadingResult:
-        if not images:
-            raise ValueError("a reading needs at least one photo")
         report = _Monotonic(progress)
         report("preparing", STAGES["preparing"])
         measure, render, overlay = self._vision()
-        order = sorted((Hand(h) for h in images), key=lambda h: h.value)
-        n = len(order)
-        measurements: dict[Hand, HandMeasurements] = {}
-        for i, hand in enumerate(order):
+
+        def measure_one(data: bytes, i: int, n: int) -> HandMeasurements:
             # Each photo gets its share of the two vision stages.
-            def inner(stage: str, _pct: int, i: int = i) -> None:
+            def inner(stage: str, _pct: int) -> None:
                 if stage == "finding_hand":
                     report(stage, STAGES["finding_hand"] + (30 * i) // n)
                 elif stage == "tracing_lines":
                     report(stage, STAGES["tracing_lines"] + (25 * i) // n)
 
-            m = measure(images[hand], progress=inner)
-            if m.hand != hand:
-                raise MeasurementRefused(
-                    RefusalCode.wrong_hand,
-                    f"The photo given as your {hand.value} hand shows a {m.hand.value} hand. "
-                    f"Upload it as the {m.hand.value} hand, or take a photo of the "
-                    f"{hand.value} palm (a mirrored selfie swaps the sides).",
-                )
-            measurements[hand] = m
+            return measure(data, progress=inner)
+
+        measurements = measure_hands(images, measure_one)
         report("interpreting", STAGES["interpreting"])
         reading = interpret(measurements, focus=focus, dominant=dominant)
         return ReadingResult(

@@ -32,17 +32,15 @@ from PIL import Image, ImageOps
 from pydantic import ValidationError
 
 from rekha.core.redis import make_sync_redis
-from rekha.reading.providers.base import ProgressCallback, ProviderUnavailable
+from rekha.reading.providers.base import ProgressCallback, ProviderUnavailable, measure_hands
 from rekha.reading.providers.ratelimit import ProviderRateLimiter
 from rekha.reading.types import (
     Evidence,
     Focus,
     Hand,
     HandMeasurements,
-    MeasurementRefused,
     Reading,
     ReadingResult,
-    RefusalCode,
     Usage,
 )
 from rekha.settings import Settings
@@ -307,21 +305,9 @@ class OpenAIReader:
         from rekha.reading.vision import overlay_data, render_overlay
 
         report = progress or (lambda _stage, _pct: None)
-        if not images:
-            raise ValueError("at least one image is needed")
         report("finding_hand", 30)
         # Measure every hand before any paid call: a refusal raises here.
-        measurements: dict[Hand, HandMeasurements] = {}
-        for hand, data in sorted(images.items(), key=lambda item: item[0].value):
-            m = self._measure_image(data)
-            if m.hand != hand:
-                raise MeasurementRefused(
-                    RefusalCode.wrong_hand,
-                    f"The photo given as your {hand.value} hand shows a {m.hand.value} hand. "
-                    f"Upload it as the {m.hand.value} hand, or take a photo of the "
-                    f"{hand.value} palm (a mirrored selfie swaps the sides).",
-                )
-            measurements[hand] = m
+        measurements = measure_hands(images, lambda data, _i, _n: self._measure_image(data))
         report("tracing_lines", 60)
         overlays = {hand: overlay_data(m) for hand, m in measurements.items()}
         overlay_png = {hand: render_overlay(images[hand], m) for hand, m in measurements.items()}
