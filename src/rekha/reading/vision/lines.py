@@ -57,6 +57,10 @@ LIFE_SPREAD = 0.07  # how far from that radius it commonly lies
 LIFE_ARC = (-105.0, 50.0)
 LIFE_START = (-92.0, -62.0)
 LIFE_END = (-10.0, 50.0)
+# Below this angle the life line keeps arcing around the thumb ball towards the wrist: its
+# distance from the ball's centre may grow or stay, never shrink (a path that curls back in
+# towards the thumb has left the line for a neighbouring crease).
+LIFE_NO_CURL_FROM = 0.0
 PRIOR_WEIGHT = 0.15
 SMOOTH_UNITS = 0.03
 ARC_LOWEST_Y = -0.07  # the life line ends above the wrist's top crease
@@ -129,6 +133,7 @@ def arc_strip(frame: PalmFrame, centre: tuple[float, float], th0: float, th1: fl
         start=(th >= min(start)) & (th <= max(start)),
         end=(th >= min(end)) & (th <= max(end)),
         prior=_prior(rr, np.full_like(rr, usual_r), spread),
+        no_inward=th >= LIFE_NO_CURL_FROM,
     )
 
 

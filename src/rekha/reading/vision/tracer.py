@@ -34,6 +34,9 @@ class Strip:
     start: npt.NDArray[np.bool_]  # (T,) steps where the line may begin
     end: npt.NDArray[np.bool_]  # (T,) steps where the line may end
     prior: F32 | None = None  # (T, S) added to each cell's gain: the line's usual course
+    # (T,) steps at which the path may not step towards lower s (the life line's lower part
+    # may not curl back in towards the thumb)
+    no_inward: npt.NDArray[np.bool_] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ def trace(maps: RidgeMaps, strip: Strip, *, toll: float, bend: int = 1,
         if t > 0:
             prev = score[t - 1]
             for k in shifts:
+                if k < 0 and strip.no_inward is not None and strip.no_inward[t]:
+                    continue
                 cand = np.roll(prev, k) - bend_cost * abs(k)
                 if k > 0:
                     cand[:k] = NEG
