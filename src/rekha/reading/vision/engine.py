@@ -208,13 +208,14 @@ def trace_all(maps: RidgeMaps, frame: PalmFrame) -> dict[LineName, list[L.Traced
     strip = L.band_strip
     heart = L.run_tracer(maps, frame, LineName.heart, strip(frame, L.HEART), p)
     near_heart = L.forbid_near(frame, heart.trace.raster if heart.trace else None, 0.04)
-    head = L.run_tracer(maps, frame, LineName.head, strip(frame, L.HEAD), p, near_heart)
     life = L.run_tracer(
         maps, frame, LineName.life,
         L.arc_strip(frame, L.LIFE_CENTRE, L.LIFE_ARC[0], L.LIFE_ARC[1], 0.30, 0.72,
                     L.LIFE_START, L.LIFE_END, L.LIFE_RADIUS, L.LIFE_SPREAD),
         p, near_heart,
     )
+    head_forbid = L.forbid_inside_life(frame, life.units, L.HEAD_LIFE_MARGIN, near_heart)
+    head = L.run_tracer(maps, frame, LineName.head, strip(frame, L.HEAD), p, head_forbid)
     near_life = L.forbid_near(frame, life.trace.raster if life.trace else None, 0.035)
     fate = L.run_tracer(maps, frame, LineName.fate, strip(frame, L.FATE), p, near_life)
     taken = L.forbid_near(frame, fate.trace.raster if fate.trace else None, 0.05, near_life)

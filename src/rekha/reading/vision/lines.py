@@ -62,6 +62,8 @@ LIFE_END = (-10.0, 50.0)
 # towards the thumb has left the line for a neighbouring crease).
 LIFE_NO_CURL_FROM = 0.0
 PRIOR_WEIGHT = 0.15
+HEAD_BEFORE_LIFE_UNITS = 0.03
+HEAD_LIFE_MARGIN = 0.0  # the head may not run this far inside the traced life line's arc
 SMOOTH_UNITS = 0.03
 ARC_LOWEST_Y = -0.07  # the life line ends above the wrist's top crease
 
@@ -203,6 +205,33 @@ def forbid_near(frame: PalmFrame, raster_pts: F64 | None, radius_units: float,
     if raster_pts is not None and len(raster_pts) >= 2:
         thick = max(1, round(2 * radius_units * frame.px_per_unit))
         cv2.polylines(out, [np.round(raster_pts).astype(np.int32)], False, (1.0,), thick)
+    return out
+
+
+def forbid_inside_life(frame: PalmFrame, life_units: F64 | None, margin_units: float,
+                       base: F32 | None = None) -> F32:
+    """Forbid the thumb ball inside the traced life line (closer to LIFE_CENTRE than the
+    line, less a margin): the head line starts at the life line, never inside its arc, where
+    the thumb's folds would otherwise lure it."""
+    w, h = frame.size
+    out = np.zeros((h, w), np.float32) if base is None else base.copy()
+    if life_units is None or len(life_units) < 2:
+        return out
+    th_line = np.arctan2(life_units[:, 1] - LIFE_CENTRE[1], life_units[:, 0] - LIFE_CENTRE[0])
+    r_line = np.hypot(life_units[:, 1] - LIFE_CENTRE[1], life_units[:, 0] - LIFE_CENTRE[0])
+    order = np.argsort(th_line)
+    th_line, r_line = th_line[order], r_line[order]
+    yy, xx = np.mgrid[0:h, 0:w]
+    inv = np.linalg.inv(np.vstack([frame.units_to_raster, [0.0, 0.0, 1.0]]))
+    ux = inv[0, 0] * xx + inv[0, 1] * yy + inv[0, 2] - LIFE_CENTRE[0]
+    uy = inv[1, 0] * xx + inv[1, 1] * yy + inv[1, 2] - LIFE_CENTRE[1]
+    th = np.arctan2(uy, ux)
+    r_at = np.interp(th, th_line, r_line)
+    inside = (th >= th_line[0]) & (th <= th_line[-1]) & (np.hypot(ux, uy) < r_at - margin_units)
+    # nor before where the life line begins: the fold of the thumb's web lies there
+    start = life_units[int(np.argmin(life_units[:, 1]))]
+    before = ux + LIFE_CENTRE[0] < start[0] - HEAD_BEFORE_LIFE_UNITS
+    out[inside | before] = 1.0
     return out
 
 
