@@ -24,10 +24,7 @@ import argparse
 import asyncio
 import os
 import platform
-import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from stack import free_port, percentile, record, start_redis, stop
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -50,51 +48,6 @@ PALMS = ("left_01.jpg", "left_02.jpg", "right_01.jpg", "left_03.jpg")
 POLL_INTERVAL_S = 0.02
 JOB_TIMEOUT_S = 180.0
 ROUND_TIMEOUT_S = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
-    binary = VENV_BIN / "redis-server"
-    exe = str(binary) if binary.is_file() else shutil.which("redis-server")
-    if not exe:
-        sys.exit("no redis-server binary found")
-    port = free_port()
-    proc = subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}"
-    import redis
-
-    for _ in range(100):
-        try:
-            if redis.Redis.from_url(url).ping():
-                return proc, url
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    sys.exit("redis-server did not start")
-
-
-def stop(proc: subprocess.Popen[bytes], *, group: bool = False) -> None:
-    if proc.poll() is None:
-        if group:
-            os.killpg(proc.pid, signal.SIGTERM)
-        else:
-            proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            if group:
-                os.killpg(proc.pid, signal.SIGKILL)
-            else:
-                proc.kill()
-            proc.wait()
 
 
 def start_processes(
@@ -181,12 +134,6 @@ async def poll_round(base: str, path: str, polls: int) -> list[float]:
         for client in clients:
             await client.aclose()
     return latencies
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def main() -> int:
@@ -293,19 +240,8 @@ def main() -> int:
     )
     print(report)
     if args.record:
-        record(report)
+        record(SECTION, report)
     return 0
-
-
-def record(report: str) -> None:
-    """Replace (or append) only our section of RESULTS.md."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: report + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + report + "\n"
-    RESULTS.write_text(text)
 
 
 if __name__ == "__main__":

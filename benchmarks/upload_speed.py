@@ -24,10 +24,7 @@ import argparse
 import io
 import os
 import platform
-import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +35,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 from PIL import Image
+from stack import free_port, percentile, record, start_redis, stop
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -48,12 +46,6 @@ RESULTS = REPO / "benchmarks" / "RESULTS.md"
 SECTION = "## Upload: request to 202"
 PHONE_SIZE = (4032, 3024)  # 12 MP, the usual phone camera
 TARGET_MB = 5.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def phone_photo(source: Path, seed: int, orientation: int, heic: bool = False) -> bytes:
@@ -89,42 +81,6 @@ def phone_photo(source: Path, seed: int, orientation: int, heic: bool = False) -
         if len(best) >= TARGET_MB * 1e6:
             break
     return best
-
-
-def start_redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
-    binary = VENV_BIN / "redis-server"
-    exe = str(binary) if binary.is_file() else shutil.which("redis-server")
-    if not exe:
-        sys.exit("no redis-server binary found")
-    port = free_port()
-    proc = subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}"
-    import redis
-
-    for _ in range(100):
-        try:
-            if redis.Redis.from_url(url).ping():
-                return proc, url
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    sys.exit("redis-server did not start")
-
-
-def stop(proc: subprocess.Popen[bytes], *, group: bool = False) -> None:
-    if proc.poll() is None:
-        if group:  # rekha serve runs in its own session: stop uvicorn and its children
-            os.killpg(proc.pid, signal.SIGTERM)
-        else:
-            proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def start_api(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -172,12 +128,6 @@ def time_uploads(
             if i >= warmup:
                 timings.append(elapsed)
     return timings
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def main() -> int:
@@ -269,19 +219,8 @@ def main() -> int:
     )
     print(report)
     if args.record:
-        record(report)
+        record(SECTION, report)
     return 0
-
-
-def record(report: str) -> None:
-    """Replace (or append) only our section of RESULTS.md."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: report + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + report
-    RESULTS.write_text(text.rstrip("\n") + "\n")
 
 
 if __name__ == "__main__":

@@ -137,7 +137,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Anything that touches the database runs on both backends: mark it so the PostgreSQL leg
     # of scripts/test can select exactly those tests.
-    db_fixtures = {"app", "client", "settings", "worker", "make_client"}
+    db_fixtures = {"app", "client", "settings", "worker", "make_client", "make_app"}
     for item in items:
         if db_fixtures & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
@@ -174,6 +174,25 @@ async def app(settings):  # type: ignore[no-untyped-def]
     yield application
     await application.state.redis.aclose()
     await application.state.db.dispose()
+
+
+@pytest.fixture
+async def make_app(settings):  # type: ignore[no-untyped-def]
+    """make_app(**settings_overrides) -> a fresh app with its own settings (low limits, or as
+    after an API restart); closed at the end of the test."""
+    from rekha.app import create_app
+
+    apps = []
+
+    def make(**overrides):  # type: ignore[no-untyped-def]
+        application = create_app(settings.model_copy(update=overrides))
+        apps.append(application)
+        return application
+
+    yield make
+    for application in apps:
+        await application.state.redis.aclose()
+        await application.state.db.dispose()
 
 
 @pytest.fixture

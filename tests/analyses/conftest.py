@@ -26,24 +26,6 @@ def palm(fixtures_dir: Path) -> Callable[[str], bytes]:
 
 
 @pytest.fixture
-async def make_app(settings: Settings) -> AsyncIterator[Callable[..., FastAPI]]:
-    """make_app(**settings_overrides) -> an app with its own settings (e.g. low quotas)."""
-    from rekha.app import create_app
-
-    apps: list[FastAPI] = []
-
-    def make(**overrides: Any) -> FastAPI:
-        application = create_app(settings.model_copy(update=overrides))
-        apps.append(application)
-        return application
-
-    yield make
-    for application in apps:
-        await application.state.redis.aclose()
-        await application.state.db.dispose()
-
-
-@pytest.fixture
 def browser_for() -> Callable[..., Any]:
     """browser_for(app, client_ip, scheme) -> async context manager yielding an httpx client."""
 

@@ -19,8 +19,6 @@ import httpx
 import pytest
 import redis
 
-from rekha.settings import Settings
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 
@@ -29,26 +27,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-async def make_app(settings: Settings) -> AsyncIterator[Callable[..., Any]]:
-    """make_app(**settings_overrides) -> a fresh app (as after an API restart), closed at the end."""
-    from fastapi import FastAPI
-
-    from rekha.app import create_app
-
-    apps: list[FastAPI] = []
-
-    def make(**overrides: Any) -> FastAPI:
-        application = create_app(settings.model_copy(update=overrides))
-        apps.append(application)
-        return application
-
-    yield make
-    for application in apps:
-        await application.state.redis.aclose()
-        await application.state.db.dispose()
 
 
 @asynccontextmanager

@@ -25,7 +25,12 @@ from rekha.conversations import intent as it
 from rekha.conversations.responder import Answer, ResponderContext, Turn
 from rekha.core.redis import make_sync_redis
 from rekha.reading.providers.base import ProviderUnavailable
-from rekha.reading.providers.openai import ProviderFailed, cost_usd, grounding, retry_after_seconds
+from rekha.reading.providers.openai import (
+    ProviderFailed,
+    classify_status_error,
+    cost_usd,
+    grounding,
+)
 from rekha.reading.providers.ratelimit import ProviderRateLimiter
 from rekha.reading.types import Usage
 from rekha.settings import Settings
@@ -241,21 +246,9 @@ class OpenAIResponder:
         return text
 
     def _status_error(self, exc: openai.APIStatusError) -> Exception:
-        status = exc.status_code
-        retry_after = retry_after_seconds(exc.response.headers)
-        log.warning(
-            "openai answer failed",
-            extra={"status": status, "retry_after": retry_after, "model": self.model},
-        )
-        if status == 429 or status >= 500 or status in (408, 409):
-            return ProviderUnavailable(
-                "The answering service is busy.",
-                retry_after=math.ceil(retry_after) if retry_after is not None else None,
-            )
-        if status in (401, 403):
-            return ProviderFailed(
-                "provider_not_configured", "The answering service rejected our credentials."
-            )
-        return ProviderFailed(
-            "provider_rejected", f"The answering service refused the request (HTTP {status})."
+        return classify_status_error(
+            exc,
+            model=self.model,
+            service="answering service",
+            busy="The answering service is busy.",
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
@@ -75,8 +75,9 @@ class Database:
         self.engine = make_async_engine(settings)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
+    @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        # Commit in one place: services only flush; the request commits on success.
+        """A unit of work: commits if the block succeeds, rolls back if it raises."""
         async with self.sessionmaker() as session:
             try:
                 yield session

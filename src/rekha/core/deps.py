@@ -19,7 +19,9 @@ def get_settings_dep(request: Request) -> Settings:
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     db = cast(Database, request.app.state.db)
-    async for session in db.session():
+    # Commit in one place: services only flush; the request commits on success. (A context
+    # manager, not `async for` over a generator: an error must reach the rollback at once.)
+    async with db.session() as session:
         yield session
 
 

@@ -217,6 +217,28 @@ def ground_reading(
     )
 
 
+def classify_status_error(
+    exc: openai.APIStatusError, *, model: str, service: str, busy: str
+) -> Exception:
+    """An HTTP error from the provider, as ours: busy or broken upstream is worth retrying
+    (honouring Retry-After); bad credentials or a refused request are not."""
+    status = exc.status_code
+    retry_after = retry_after_seconds(exc.response.headers)
+    log.warning(
+        "openai call failed",
+        extra={"status": status, "retry_after": retry_after, "model": model, "service": service},
+    )
+    if status == 429 or status >= 500 or status in (408, 409):
+        return ProviderUnavailable(
+            busy, retry_after=math.ceil(retry_after) if retry_after is not None else None
+        )
+    if status in (401, 403):
+        return ProviderFailed("provider_not_configured", f"The {service} rejected our credentials.")
+    return ProviderFailed(
+        "provider_rejected", f"The {service} refused the request (HTTP {status})."
+    )
+
+
 def retry_after_seconds(headers: Any) -> float | None:
     """Retry-After in seconds from a response's headers (ms variant, seconds, or HTTP date)."""
     if headers is None:
@@ -439,21 +461,9 @@ class OpenAIReader:
             raise ProviderUnavailable("The reading service returned an unusable answer.") from exc
 
     def _status_error(self, exc: openai.APIStatusError) -> Exception:
-        status = exc.status_code
-        retry_after = retry_after_seconds(exc.response.headers)
-        log.warning(
-            "openai call failed",
-            extra={"status": status, "retry_after": retry_after, "model": self.model},
-        )
-        if status == 429 or status >= 500 or status in (408, 409):
-            return ProviderUnavailable(
-                "The reading service is busy; your reading will continue shortly.",
-                retry_after=math.ceil(retry_after) if retry_after is not None else None,
-            )
-        if status in (401, 403):
-            return ProviderFailed(
-                "provider_not_configured", "The reading service rejected our credentials."
-            )
-        return ProviderFailed(
-            "provider_rejected", f"The reading service refused the request (HTTP {status})."
+        return classify_status_error(
+            exc,
+            model=self.model,
+            service="reading service",
+            busy="The reading service is busy; your reading will continue shortly.",
         )
