@@ -39,7 +39,7 @@ def measure_command(files: list[Path], as_json: bool, out_dir: Path | None) -> i
         out_dir.mkdir(parents=True, exist_ok=True)
     bar: Any = None
     if sys.stderr.isatty() and len(files) > 1:
-        from tqdm import tqdm  # type: ignore[import-untyped]
+        from tqdm import tqdm
 
         bar = tqdm(total=len(files), file=sys.stderr, unit="photo")
     status = 0
