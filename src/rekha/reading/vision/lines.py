@@ -42,7 +42,7 @@ BREAK_MIN_UNITS = 0.04
 # Each end is cut back to where the crease (mean over this window) reaches this share of the
 # line's own median strength.
 FAINT_SHARE = 0.5
-FAINT_WINDOW_UNITS = 0.06
+FAINT_WINDOW_UNITS = 0.09
 
 # Lines whose ends are cut back to where their crease fades (the principal lines, whose ends
 # the labels showed running on; the short minor lines are left as traced).
