@@ -240,6 +240,14 @@ def trace_all(maps: RidgeMaps, frame: PalmFrame) -> dict[LineName, list[L.Traced
     }
 
 
+def _count_clear(name: LineName, items: list[L.Traced]) -> int:
+    """How many of the creases found in a bracelet/marriage band would each be reported on
+    their own: the later ones are the band's weaker rivals, often no crease at all."""
+    bar = L.REPORT_BAR.get(name, L.REPORT_OFTEN_ABSENT)
+    return sum(1 for t in items if t.trace is not None and t.units is not None
+               and t.trace.gain > 0 and L.line_confidence(name, t) >= bar)
+
+
 def describe(name: LineName, traced: dict[LineName, list[L.Traced]], frame: PalmFrame,
              to_disp: float, palm_width_disp: float) -> tuple[LineMeasurement, FloatArray | None]:
     items = [t for t in traced.get(name, []) if t.trace is not None and t.units is not None]
@@ -274,7 +282,8 @@ def describe(name: LineName, traced: dict[LineName, list[L.Traced]], frame: Palm
         curvature=round(L.curvature(units), 3),
         depth=round(float(np.mean(first.trace.evidence)), 3),
         breaks=L.count_breaks(first.trace.evidence, units),
-        count=len(items) if name in (LineName.marriage, LineName.bracelet) else None,
+        count=_count_clear(name, items) if name in (LineName.marriage, LineName.bracelet)
+        else None,
         extra={"length_palm_units": round(length_units, 3)},
     ), units
 
