@@ -361,12 +361,13 @@ def strength_confidence(name: LineName, tr: Trace, units: F64) -> float:
 # length (a line running on far past its usual length has usually left its crease) and
 # distance from the usual course predicted placement: crease strength does NOT tell a right
 # crease from a wrong one, so it is not used.
-# Refitted after the tracer's zones changed (mask, life curl, head start, heart end): the same
-# two features still won the leave-one-photo-out comparison, but they now tell little; the
-# model is mostly each line's own rate of being placed on the tuning part.
-PLACED_INTERCEPT = {LineName.heart: 3.24, LineName.head: 1.46, LineName.life: 2.11}
-PLACED_LENGTH_WEIGHT = -1.10
-PLACED_OFFSET_WEIGHT = -1.19
+# Refitted after the tracer's zones changed (mask, life curl, head start, heart end, 9 %
+# faint-end window): leave-one-photo-out log-loss now keeps only the distance from the usual
+# course (length no longer helps: weight 0), and even that tells little; the model is mostly
+# each line's own rate of being placed on the tuning part.
+PLACED_INTERCEPT = {LineName.heart: 2.96, LineName.head: 1.05, LineName.life: 1.29}
+PLACED_LENGTH_WEIGHT = 0.0
+PLACED_OFFSET_WEIGHT = -1.53
 
 
 def line_confidence(name: LineName, traced: Traced) -> float:
