@@ -368,6 +368,18 @@ def strength_confidence(name: LineName, tr: Trace, units: F64) -> float:
 PLACED_INTERCEPT = {LineName.heart: 2.96, LineName.head: 1.05, LineName.life: 1.29}
 PLACED_LENGTH_WEIGHT = 0.0
 PLACED_OFFSET_WEIGHT = -1.53
+# 13 photos pin these weights down only loosely, so the confidence reported is the lower
+# one-sigma bound of the fitted probability (Laplace approximation: the inverse Hessian of
+# the fit, over [heart, head, life, offset]): a line is called clear only when the tuning
+# evidence supports it beyond its own uncertainty. The fitted probabilities put head and life
+# near their tuning rates (about 0.55), which would have called coin tosses "clear".
+PLACED_COVARIANCE = (
+    (1.2292, 0.2534, 0.3369, -0.5355),
+    (0.2534, 0.6995, 0.4697, -0.7466),
+    (0.3369, 0.4697, 0.9831, -0.9926),
+    (-0.5355, -0.7466, -0.9926, 1.5779),
+)
+_PLACED_ORDER = (LineName.heart, LineName.head, LineName.life)
 
 
 def line_confidence(name: LineName, traced: Traced) -> float:
@@ -375,9 +387,12 @@ def line_confidence(name: LineName, traced: Traced) -> float:
     if name not in PLACED_INTERCEPT:
         return strength_confidence(name, traced.trace, traced.units)
     length = min(polyline_length(traced.units) / USUAL_LENGTH_UNITS[name], 1.5)
+    offset = course_offset(name, traced.units)
     z = (PLACED_INTERCEPT[name] + PLACED_LENGTH_WEIGHT * length
-         + PLACED_OFFSET_WEIGHT * course_offset(name, traced.units))
-    return round(float(1.0 / (1.0 + np.exp(-z))), 3)
+         + PLACED_OFFSET_WEIGHT * offset)
+    x = np.array([float(n is name) for n in _PLACED_ORDER] + [offset])
+    spread = float(np.sqrt(max(float(x @ np.array(PLACED_COVARIANCE) @ x), 0.0)))
+    return round(float(1.0 / (1.0 + np.exp(-(z - spread)))), 3)
 
 
 USUAL_LENGTH_UNITS = {LineName.heart: 0.62, LineName.head: 0.65, LineName.life: 0.85}
