@@ -136,6 +136,7 @@ async def test_delete_removes_rows_and_files(
     assert not any(f.exists() for f in files)
     assert not analysis_dir(settings, analysis.user_id, analysis_id).exists()
     assert_error(await owner.get(f"{ANALYSES}/{analysis_id}"), 404, "analysis_not_found")
+    assert (await owner.get(f"{ANALYSES}/{analysis_id}/status")).status_code == 404
     assert_error(
         await owner.delete(f"{ANALYSES}/{analysis_id}", headers=await ensure_csrf(owner)),
         404,

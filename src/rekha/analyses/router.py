@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import FileResponse
 
-from rekha.analyses import service
+from rekha.analyses import progress, service
 from rekha.analyses.claims import set_claim_cookie
 from rekha.analyses.dependencies import AnyAnalysis, ClaimedOrOwnedAnalysis, OwnedAnalysis
 from rekha.analyses.models import Analysis
@@ -111,10 +111,12 @@ async def get_summary(analysis: AnyAnalysis) -> AnalysisSummaryOut:
 
 @router.delete("/analyses/{analysis_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_analysis(
-    analysis: ClaimedOrOwnedAnalysis, session: SessionDep, settings: SettingsDep
+    analysis: ClaimedOrOwnedAnalysis, session: SessionDep, settings: SettingsDep, redis: RedisDep
 ) -> Response:
     """Delete an analysis, its photos and its conversations (owner or uploading browser)."""
     await service.delete_analysis(session, settings, analysis)
+    # The live status would otherwise keep answering for a deleted analysis until it expires.
+    await progress.forget_status(redis, settings, analysis.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
