@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import warnings
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -33,6 +34,25 @@ def _unreadable(detail: str) -> MeasurementRefused:
         "We could not open this file as a photo (" + detail + "). Please send a JPEG, PNG, "
         "WebP or HEIC photo of your palm.",
     )
+
+
+# A pixel this dark in every channel, connected to the photo's border, is padding (the
+# corners of a rotated photo, letterboxing), not a scene: no skin, no crease is seen there.
+PADDING_MAX_LEVEL = 12
+
+
+def photo_coverage(rgb: RGBImage) -> npt.NDArray[np.bool_]:
+    """True where the pixels show the scene; False on black padding reaching the border."""
+    h, w = rgb.shape[:2]
+    dark = (rgb.max(axis=2) <= PADDING_MAX_LEVEL).astype(np.uint8)
+    border = np.zeros_like(dark)
+    border[0, :] = border[-1, :] = 1
+    border[:, 0] = border[:, -1] = 1
+    n, labels = cv2.connectedComponents(dark)
+    if n < 2:
+        return np.ones((h, w), bool)
+    touching = np.unique(labels[(border > 0) & (dark > 0)])
+    return np.asarray(~np.isin(labels, touching[touching > 0]))
 
 
 def decode_image(data: bytes) -> tuple[RGBImage, tuple[int, int], float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -17,7 +18,7 @@ from rekha.reading.types import (
     RefusalCode,
 )
 from rekha.reading.vision import lines as L
-from rekha.reading.vision.decode import RGBImage, decode_image
+from rekha.reading.vision.decode import RGBImage, decode_image, photo_coverage
 from rekha.reading.vision.detect import (
     INDEX_MCP,
     LITTLE_MCP,
@@ -161,7 +162,7 @@ def measure_image(data: bytes, *, progress: Progress | None = None) -> HandMeasu
 
     report("tracing_lines", 0)
     canon = np.asarray(frame.warp(rgb), dtype=np.uint8)
-    maps = ridge_maps(canon, frame)
+    maps = ridge_maps(canon, frame, frame.warp_coverage(photo_coverage(rgb)))
     quality = _quality(maps, canon, frame)
     _check_quality(quality)
     traced = trace_all(maps, frame)
@@ -222,12 +223,15 @@ def trace_all(maps: RidgeMaps, frame: PalmFrame) -> dict[LineName, list[L.Traced
     sun = L.run_tracer(maps, frame, LineName.sun, strip(frame, L.SUN), minor, taken)
     mercury = L.run_tracer(maps, frame, LineName.mercury, strip(frame, L.MERCURY), minor, taken)
     sets: dict[LineName, list[L.Traced]] = {}
-    for name, band, most in ((LineName.marriage, L.MARRIAGE, 3), (LineName.bracelet,
-                                                                  L.BRACELET, 3)):
+    # the bracelet lies on the palm outline's lower edge, a cut across the arm: its evidence
+    # fades only at the hand's real outline
+    wrist_maps = replace(maps, strength=maps.wrist_strength)
+    for name, band, most, evidence in ((LineName.marriage, L.MARRIAGE, 3, maps),
+                                       (LineName.bracelet, L.BRACELET, 3, wrist_maps)):
         found: list[L.Traced] = []
         block = near_heart.copy()
         for _ in range(most):
-            t = L.run_tracer(maps, frame, name, strip(frame, band), minor, block)
+            t = L.run_tracer(evidence, frame, name, strip(frame, band), minor, block)
             if t.trace is None or t.units is None or (
                     L.polyline_length(t.units) < L.MIN_LENGTH_UNITS[name]):
                 break

@@ -98,6 +98,15 @@ class PalmFrame:
             dtype=np.uint8,
         )
 
+    def warp_coverage(self, in_photo: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        """Which canonical raster pixels show the photo itself: outside it (and outside
+        `in_photo`, e.g. a rotated photo's black corners) nothing is known about the skin."""
+        return np.asarray(
+            cv2.warpAffine(in_photo.astype(np.uint8), self.to_raster, self.size,
+                           flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT,
+                           borderValue=(0,)) > 0
+        )
+
 
 def palm_frame(landmarks: FloatArray, hand: Hand) -> PalmFrame:
     src = landmarks[list(PALM_LANDMARKS)]

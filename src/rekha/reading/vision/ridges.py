@@ -28,6 +28,9 @@ class RidgeMaps:
     mask: npt.NDArray[np.bool_]  # inside the palm, away from its outline
     lightness: F32  # 0..1 lightness of the canonical raster (for quality measures)
     crease_contrast: float  # 97th percentile of the raw crease response inside the palm
+    # as `strength`, but faded only at the hand's real outline around the wrist (for the
+    # bracelet), not at the palm outline's lower edge, which is a cut across the arm
+    wrist_strength: F32
 
 
 def _palm_polygon_units() -> npt.NDArray[np.float64]:
@@ -38,6 +41,16 @@ def _palm_polygon_units() -> npt.NDArray[np.float64]:
         [[-0.22, 0.10], [-0.50, -0.10], [-0.66, -0.40], [-0.62, -0.75], [-0.42, -1.02],
          [-0.05, -1.10], [0.30, -1.05], [0.58, -0.90], [0.66, -0.60], [0.58, -0.20],
          [0.30, 0.08]],
+        dtype=np.float64,
+    )
+
+
+def _wrist_polygon_units() -> npt.NDArray[np.float64]:
+    """The wrist below the palm's outline: the outline's lower edge is a cut drawn across the
+    arm, not the hand's edge, so the evidence must not fade there (the bracelet creases lie
+    right on it, and their strength then moved with every small shift of the landmarks)."""
+    return np.array(
+        [[-0.30, 0.00], [-0.34, 0.25], [0.38, 0.25], [0.36, 0.00]],
         dtype=np.float64,
     )
 
@@ -59,11 +72,15 @@ def _fill(poly_units: npt.NDArray[np.float64], frame: PalmFrame) -> npt.NDArray[
     return mask
 
 
-def skin_mask(lab: npt.NDArray[np.uint8], frame: PalmFrame) -> npt.NDArray[np.bool_]:
+def skin_mask(lab: npt.NDArray[np.uint8], frame: PalmFrame, *,
+              with_wrist: bool = False) -> npt.NDArray[np.bool_]:
     """The hand's skin, by this hand's own colour (learnt from the palm's centre), so no fixed
-    skin-colour range is assumed; limited to the generous palm outline."""
+    skin-colour range is assumed; limited to the generous palm outline (and the wrist below
+    it, with_wrist=True)."""
     core = _fill(_core_polygon_units(), frame) > 0
     outline = _fill(_palm_polygon_units(), frame) > 0
+    if with_wrist:
+        outline |= _fill(_wrist_polygon_units(), frame) > 0
     chroma = lab[..., 1:].astype(np.float32)
     sample = chroma[core]
     centre = np.median(sample, axis=0)
@@ -102,7 +119,10 @@ def skin_mask(lab: npt.NDArray[np.uint8], frame: PalmFrame) -> npt.NDArray[np.bo
     return np.asarray(skin_u8 > 0)
 
 
-def ridge_maps(canon_rgb: npt.NDArray[np.uint8], frame: PalmFrame) -> RidgeMaps:
+def ridge_maps(canon_rgb: npt.NDArray[np.uint8], frame: PalmFrame,
+               in_photo: npt.NDArray[np.bool_] | None = None) -> RidgeMaps:
+    """`in_photo`: canonical pixels that show the photo (see PalmFrame.warp_coverage);
+    elsewhere nothing is known, so no skin and no crease is counted there."""
     lab = np.asarray(cv2.cvtColor(canon_rgb, cv2.COLOR_RGB2LAB), dtype=np.uint8)
     light = lab[..., 0].astype(np.float32) / 255.0
     # log lightness: a crease's depth then reads the same in shadow and in light
@@ -126,15 +146,20 @@ def ridge_maps(canon_rgb: npt.NDArray[np.uint8], frame: PalmFrame) -> RidgeMaps:
         best = np.where(better, resp, best)
         across_angle = np.where(better, 0.5 * np.arctan2(2 * dxy, dxx - dyy), across_angle)
     skin = skin_mask(lab, frame)
+    skin_wrist = skin_mask(lab, frame, with_wrist=True)
+    if in_photo is not None:
+        skin &= in_photo
+        skin_wrist &= in_photo
     # The hand's own outline darkens as the skin turns away from the camera: a valley as
     # strong as any crease. Fade the evidence out over the last few percent of palm length
     # inside the outline.
-    dist = cv2.distanceTransform(skin.astype(np.uint8), cv2.DIST_L2, 5) / frame.px_per_unit
-    fade = np.clip((dist - EDGE_CLEAR_UNITS) / EDGE_FADE_UNITS, 0.0, 1.0).astype(np.float32)
+    fade = _edge_fade(skin, frame)
     inner = fade > 0
     inside = best[fade >= 1.0]
     scale = float(np.quantile(inside, 0.97)) if inside.size > 100 else float(best.max() or 1.0)
-    strength = (np.clip(best / (scale or 1.0), 0.0, 1.0) * fade).astype(np.float32)
+    normalised = np.clip(best / (scale or 1.0), 0.0, 1.0)
+    strength = (normalised * fade).astype(np.float32)
+    wrist_strength = (normalised * _edge_fade(skin_wrist, frame)).astype(np.float32)
     along = across_angle + np.float32(np.pi / 2)
     return RidgeMaps(
         strength=strength,
@@ -143,4 +168,10 @@ def ridge_maps(canon_rgb: npt.NDArray[np.uint8], frame: PalmFrame) -> RidgeMaps:
         mask=inner,
         lightness=light,
         crease_contrast=scale,
+        wrist_strength=wrist_strength,
     )
+
+
+def _edge_fade(skin: npt.NDArray[np.bool_], frame: PalmFrame) -> F32:
+    dist = cv2.distanceTransform(skin.astype(np.uint8), cv2.DIST_L2, 5) / frame.px_per_unit
+    return np.clip((dist - EDGE_CLEAR_UNITS) / EDGE_FADE_UNITS, 0.0, 1.0).astype(np.float32)
