@@ -45,8 +45,11 @@ FAINT_SHARE = 0.5
 FAINT_WINDOW_UNITS = 0.09
 
 # Lines whose ends are cut back to where their crease fades (the principal lines, whose ends
-# the labels showed running on; the short minor lines are left as traced).
-TRIMMED = frozenset({LineName.heart, LineName.head, LineName.life, LineName.fate})
+# the labels showed running on; and the bracelet, whose free ends within the wrist's outer
+# quarters otherwise ran on over faint skin by amounts that changed with every re-save of
+# the photo; the other short minor lines are left as traced).
+TRIMMED = frozenset({LineName.heart, LineName.head, LineName.life, LineName.fate,
+                     LineName.bracelet})
 
 LIFE_CENTRE = (-0.50, -0.30)  # the thumb ball's centre, around which the life line arcs
 LIFE_RADIUS = 0.52  # its usual distance from there
