@@ -30,6 +30,7 @@ from rekha.reading.providers.openai import (
     classify_status_error,
     cost_usd,
     grounding,
+    make_client,
 )
 from rekha.reading.providers.ratelimit import ProviderRateLimiter
 from rekha.reading.types import Usage
@@ -152,21 +153,7 @@ class OpenAIResponder:
         self._redis = redis_client
 
     def _client(self) -> openai.OpenAI:
-        api_key = self.settings.openai_api_key
-        if not api_key:
-            if self.settings.openai_base_url is None:
-                raise ProviderFailed(
-                    "provider_not_configured",
-                    "The OpenAI responder needs OPENAI_API_KEY (or OPENAI_BASE_URL for a "
-                    "server that needs no key).",
-                )
-            api_key = "not-needed"  # self-hosted servers often ignore the key
-        return openai.OpenAI(
-            api_key=api_key,
-            base_url=self.settings.openai_base_url,
-            timeout=self.settings.openai_timeout_seconds,
-            max_retries=0,  # the Celery task retries, honouring Retry-After
-        )
+        return make_client(self.settings, "The OpenAI responder")
 
     def _limiter(self) -> ProviderRateLimiter:
         if self._redis is None:

@@ -217,6 +217,26 @@ def ground_reading(
     )
 
 
+def make_client(settings: Settings, who: str) -> openai.OpenAI:
+    """An SDK client for OPENAI_BASE_URL (or OpenAI itself). No SDK retries: the Celery task
+    retries, honouring Retry-After, so one failure is never retried twice over."""
+    api_key = settings.openai_api_key
+    base_url = settings.openai_base_url or None  # an empty value in .env means "not set"
+    if not api_key:
+        if base_url is None:
+            raise ProviderFailed(
+                "provider_not_configured",
+                f"{who} needs OPENAI_API_KEY (or OPENAI_BASE_URL for a server that needs no key).",
+            )
+        api_key = "not-needed"  # self-hosted servers often ignore the key
+    return openai.OpenAI(
+        api_key=api_key,
+        base_url=base_url,
+        timeout=settings.openai_timeout_seconds,
+        max_retries=0,
+    )
+
+
 def classify_status_error(
     exc: openai.APIStatusError, *, model: str, service: str, busy: str
 ) -> Exception:
@@ -301,21 +321,7 @@ class OpenAIReader:
         )
 
     def _client(self) -> openai.OpenAI:
-        api_key = self.settings.openai_api_key
-        if not api_key:
-            if self.settings.openai_base_url is None:
-                raise ProviderFailed(
-                    "provider_not_configured",
-                    "The OpenAI reading provider needs OPENAI_API_KEY (or OPENAI_BASE_URL "
-                    "for a server that needs no key).",
-                )
-            api_key = "not-needed"  # self-hosted servers often ignore the key
-        return openai.OpenAI(
-            api_key=api_key,
-            base_url=self.settings.openai_base_url,
-            timeout=self.settings.openai_timeout_seconds,
-            max_retries=0,  # the Celery task retries, honouring Retry-After
-        )
+        return make_client(self.settings, "The OpenAI reading provider")
 
     def read(
         self,
