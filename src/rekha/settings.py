@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # uploads and quotas
     max_upload_bytes: int = 15 * 1024 * 1024
     max_image_pixels: int = 40_000_000
+    # Photos are stored at most this many pixels on their long side: far more than a reading
+    # needs (the engine works on a 512-pixel palm), less to keep, and quick to clean on arrival.
+    max_stored_image_side: int = 2048
     analyses_per_user_per_day: int = 20
     analyses_per_ip_per_day: int = 10
     storage_bytes_per_user: int = 500 * 1024 * 1024

@@ -353,3 +353,29 @@ async def test_embedded_colour_profile_is_applied_then_dropped(
     assert_no_metadata(stored_bytes)  # the profile itself is gone: the pixels are sRGB now
     r, g, b = Image.open(io.BytesIO(stored_bytes)).convert("RGB").getpixel((60, 45))  # type: ignore[misc]
     assert b > 200 and r < 60 and g < 60, (r, g, b)
+
+
+@pytest.mark.parametrize("orientation", [1, 6])
+async def test_large_photos_are_stored_scaled_down_upright_and_clean(
+    client: httpx.AsyncClient, palm: Callable[[str], bytes], settings: Settings, orientation: int
+) -> None:
+    # A 12 MP phone photo (4032x3024 sensor, as phones store it), upright or sideways.
+    source = Image.open(io.BytesIO(palm("right_01.jpg"))).convert("RGB").resize((4032, 3024))
+    exif = Image.Exif()
+    exif[ORIENTATION] = orientation
+    exif[MAKE] = "BigPhone"
+    stored_pixels = source.rotate(90, expand=True) if orientation == 6 else source
+    out = io.BytesIO()
+    stored_pixels.save(out, "JPEG", quality=90, exif=exif.tobytes())
+    response = await upload(client, left=out.getvalue())
+    assert response.status_code == 202, response.text
+    stored = await fetch_original(client, response.json()["id"], "left")
+    assert_no_metadata(stored)
+    assert b"BigPhone" not in stored
+    image = Image.open(io.BytesIO(stored))
+    cap = settings.max_stored_image_side
+    assert cap // 2 <= max(image.size) <= cap
+    # Upright either way: landscape 4:3 as the photo was taken, and the same picture.
+    assert image.width > image.height
+    assert abs(image.width / image.height - 4032 / 3024) < 0.01
+    assert mean_difference(image, source.resize(image.size)) < 4

@@ -71,13 +71,17 @@ def _choice(fields: dict[str, str], name: str, allowed: tuple[str, ...]) -> str 
     return value
 
 
-async def _clean_all(images: dict[str, bytes], max_pixels: int) -> dict[str, CleanImage]:
+async def _clean_all(
+    images: dict[str, bytes], max_pixels: int, max_side: int
+) -> dict[str, CleanImage]:
     """Clean the photos in parallel threads (Pillow releases the GIL while coding)."""
     hands = [hand for hand in HAND_VALUES if hand in images]
     results = await asyncio.gather(
         *(
             anyio.to_thread.run_sync(
-                partial(clean_image, images[hand], hand=hand, max_pixels=max_pixels)
+                partial(
+                    clean_image, images[hand], hand=hand, max_pixels=max_pixels, max_side=max_side
+                )
             )
             for hand in hands
         ),
@@ -127,7 +131,9 @@ async def create_analysis(
     if len(raw) == 2 and raw[0] == raw[1]:
         raise _same_image()
 
-    cleaned = await _clean_all(upload.images, settings.max_image_pixels)
+    cleaned = await _clean_all(
+        upload.images, settings.max_image_pixels, settings.max_stored_image_side
+    )
     if len(cleaned) == 2 and cleaned["left"].sha256 == cleaned["right"].sha256:
         raise _same_image()
 
