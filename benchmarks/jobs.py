@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from stack import free_port, percentile, record, start_redis, stop
+from stack import free_port, percentile, record, stack_env, start_redis, stop
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -149,19 +149,7 @@ def main() -> int:
     api = worker = None
     results: dict[str, Any] = {}
     try:
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bench.db'}",
-            "REDIS_URL": f"{redis_url}/0",
-            "CELERY_BROKER_URL": f"{redis_url}/1",
-            "CELERY_RESULT_BACKEND": f"{redis_url}/1",
-            "FILE_STORAGE_ROOT": str(tmp / "files"),
-            "WEB_ROOT": str(tmp / "no-web"),
-            "SESSION_COOKIE_SECURE": "false",
-            "READING_PROVIDER": "local",
-            "ANALYSES_PER_IP_PER_DAY": "100000",
-            "LOG_LEVEL": "WARNING",
-        }
+        env = stack_env(tmp, redis_url, READING_PROVIDER="local")
         api, worker, base = start_processes(env, tmp)
         # Each fixture in the slot of the hand it shows.
         photos = [(f"{name.split('_')[0]}_image", (FIXTURES / name).read_bytes()) for name in PALMS]

@@ -80,3 +80,20 @@ def record(section: str, report: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + report
     RESULTS.write_text(text.rstrip("\n") + "\n")
+
+
+def stack_env(tmp: Path, redis_url: str, **extra: str) -> dict[str, str]:
+    """Settings for a throwaway Rekha stack: its own database, files and Redis databases."""
+    return {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bench.db'}",
+        "REDIS_URL": f"{redis_url}/0",
+        "CELERY_BROKER_URL": f"{redis_url}/1",
+        "CELERY_RESULT_BACKEND": f"{redis_url}/1",
+        "FILE_STORAGE_ROOT": str(tmp / "files"),
+        "WEB_ROOT": str(tmp / "no-web"),
+        "SESSION_COOKIE_SECURE": "false",
+        "ANALYSES_PER_IP_PER_DAY": "100000",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }

@@ -35,7 +35,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 from PIL import Image
-from stack import free_port, percentile, record, start_redis, stop
+from stack import free_port, percentile, record, stack_env, start_redis, stop
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -141,18 +141,7 @@ def main() -> int:
     redis_proc, redis_url = start_redis(tmp)
     api_proc = None
     try:
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bench.db'}",
-            "REDIS_URL": f"{redis_url}/0",
-            "CELERY_BROKER_URL": f"{redis_url}/1",
-            "CELERY_RESULT_BACKEND": f"{redis_url}/1",
-            "FILE_STORAGE_ROOT": str(tmp / "files"),
-            "WEB_ROOT": str(tmp / "no-web"),
-            "SESSION_COOKIE_SECURE": "false",
-            "ANALYSES_PER_IP_PER_DAY": "100000",
-            "LOG_LEVEL": "WARNING",
-        }
+        env = stack_env(tmp, redis_url)
         api_proc, base = start_api(env, tmp)
         rows = []
         for case, orientation, heic in (

@@ -31,6 +31,7 @@ from rekha.reading.providers.openai import (
     cost_usd,
     grounding,
     make_client,
+    make_limiter,
 )
 from rekha.reading.providers.ratelimit import ProviderRateLimiter
 from rekha.reading.types import Usage
@@ -158,13 +159,7 @@ class OpenAIResponder:
     def _limiter(self) -> ProviderRateLimiter:
         if self._redis is None:
             self._redis = make_sync_redis(self.settings)
-        return ProviderRateLimiter(
-            self._redis,
-            self.settings,
-            provider=self.name,
-            requests_per_minute=self.settings.openai_requests_per_minute,
-            tokens_per_minute=self.settings.openai_tokens_per_minute,
-        )
+        return make_limiter(self.settings, self._redis, self.name)
 
     def answer(self, context: ResponderContext) -> Answer:
         detected = it.detect(context.question, context.state)

@@ -217,6 +217,17 @@ def ground_reading(
     )
 
 
+def make_limiter(settings: Settings, client: redis.Redis, provider: str) -> ProviderRateLimiter:
+    """The RPM/TPM budget every worker shares for calls to the provider."""
+    return ProviderRateLimiter(
+        client,
+        settings,
+        provider=provider,
+        requests_per_minute=settings.openai_requests_per_minute,
+        tokens_per_minute=settings.openai_tokens_per_minute,
+    )
+
+
 def make_client(settings: Settings, who: str) -> openai.OpenAI:
     """An SDK client for OPENAI_BASE_URL (or OpenAI itself). No SDK retries: the Celery task
     retries, honouring Retry-After, so one failure is never retried twice over."""
@@ -312,13 +323,7 @@ class OpenAIReader:
     def _limiter(self) -> ProviderRateLimiter:
         if self._redis is None:
             self._redis = make_sync_redis(self.settings)
-        return ProviderRateLimiter(
-            self._redis,
-            self.settings,
-            provider=self.name,
-            requests_per_minute=self.settings.openai_requests_per_minute,
-            tokens_per_minute=self.settings.openai_tokens_per_minute,
-        )
+        return make_limiter(self.settings, self._redis, self.name)
 
     def _client(self) -> openai.OpenAI:
         return make_client(self.settings, "The OpenAI reading provider")
