@@ -138,18 +138,21 @@ def test_crease_lengths_differ_from_landmark_lengths_as_anatomy_says(measured: G
     g, lm = m.geometry, m.landmarks
     landmark_palm = _d(lm, 0, 9)
     span = _d(lm, 5, 17)
+    crease_palm = g.shape_scores["palm_length_crease_px"]
+    edge_width = g.shape_scores["palm_width_edge_px"]
     # the middle finger's base crease lies beyond its knuckle: a longer palm than wrist->MCP,
     # by k x the proximal phalanx (landmarks are rounded to 0.1 px, lengths to 0.1 px)
-    assert g.palm_length_px > landmark_palm
-    assert g.palm_length_px == pytest.approx(landmark_palm + FINGER_CREASE_K * _d(lm, 9, 10),
-                                             abs=0.5)
+    assert g.palm_length_px == pytest.approx(landmark_palm, abs=0.3)
+    assert crease_palm > landmark_palm
+    assert crease_palm == pytest.approx(landmark_palm + FINGER_CREASE_K * _d(lm, 9, 10), abs=0.5)
     # the palm's edges lie beyond the outer knuckles, by less than a finger's width each
-    assert span < g.palm_width_px < 1.5 * span
+    assert span < edge_width < 1.5 * span
+    assert g.palm_length_to_width == pytest.approx(crease_palm / edge_width, abs=0.005)
     chains = {"index": (5, 6, 7, 8), "middle": (9, 10, 11, 12), "ring": (13, 14, 15, 16),
               "little": (17, 18, 19, 20)}
     for finger, (a, b, c, tip) in chains.items():
         mcp_to_tip = _d(lm, a, b) + _d(lm, b, c) + _d(lm, c, tip)
-        crease_to_tip = getattr(g.fingers, finger) * g.palm_length_px
+        crease_to_tip = getattr(g.fingers, finger) * crease_palm
         assert crease_to_tip < mcp_to_tip, finger
         # the cut is a share of the proximal phalanx, never the whole of it
         assert crease_to_tip > mcp_to_tip - _d(lm, a, b), finger

@@ -56,6 +56,9 @@ LONG_PALM_RATIO = 1.10
 # A ratio within this of its threshold is reported as borderline in shape_scores: about the
 # reading error of a ruler (4-5 mm) on a ~90-110 mm palm, so the element could go either way.
 BORDERLINE_MARGIN = 0.05
+# The unit line lengths are reported in (HandGeometry.palm_width_px, used by engine.py): kept
+# as it was so that line calibrations do not move with the shape fix.
+LINE_UNIT_KNUCKLE_FACTOR = 1.25
 
 _FINGERS = {
     "thumb": (2, 3, 4),
@@ -132,10 +135,16 @@ def hand_geometry(lm: FloatArray) -> HandGeometry:
     palm_margin = elongation - LONG_PALM_RATIO
     finger_margin = finger_ratio - LONG_FINGER_RATIO
     tips = lm[[4, 8, 12, 16, 20]]
-    spread = float(np.linalg.norm(np.diff(tips[1:], axis=0), axis=1).mean()) / palm_w
+    line_unit = _dist(lm, INDEX_MCP, LITTLE_MCP) * LINE_UNIT_KNUCKLE_FACTOR
+    # over the old width unit too: the knowledge base's spread thresholds were set on it
+    spread = float(np.linalg.norm(np.diff(tips[1:], axis=0), axis=1).mean()) / line_unit
     return HandGeometry(
-        palm_width_px=round(palm_w, 1),
-        palm_length_px=round(palm_len, 1),
+        # The *_px fields stay the landmark measures they always were (wrist -> middle MCP;
+        # knuckle span x 1.25): engine.py scales every line's length_ratio by palm_width_px,
+        # and the line calibrations were made on it. The crease/edge measures the ratios use
+        # are in shape_scores.
+        palm_width_px=round(line_unit, 1),
+        palm_length_px=round(landmark_palm, 1),
         palm_length_to_width=round(elongation, 3),
         fingers=FingerLengths(**{k: round(v, 3) for k, v in lengths.items()}),
         # 2D:4D as in the literature: each finger from the midpoint of its basal crease to the
@@ -157,6 +166,8 @@ def hand_geometry(lm: FloatArray) -> HandGeometry:
             "finger_crease_offset": round(FINGER_CREASE_K * _dist(lm, MIDDLE_MCP, 10)
                                           / palm_len, 3),
             "thumb_height": round(thumb_height, 3),
+            "palm_length_crease_px": round(palm_len, 1),
+            "palm_width_edge_px": round(palm_w, 1),
         },
         finger_spread=round(spread, 3),
     )
