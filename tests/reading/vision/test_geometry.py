@@ -195,7 +195,12 @@ def test_shape_follows_from_the_reported_numbers(manifest: list[dict[str, str]],
         assert g.shape is expected[(long_palm, long_fingers)], name
 
 
-def test_shapes_across_fixtures_are_not_all_one_element(manifest: list[dict[str, str]],
-                                                        measured: Get) -> None:
-    shapes = {m.geometry.shape for _, m in _palms(manifest, measured)}
-    assert len(shapes) > 1, shapes
+def test_shape_ratios_tell_hands_apart(manifest: list[dict[str, str]], measured: Get) -> None:
+    # The elements themselves are not asserted to vary: on these photos 32 of 33 palms come out
+    # fire (docs/engine.md). What must hold is that the two ratios behind the element differ
+    # from hand to hand by more than a ruler's reading error, so a threshold can split them.
+    palms = _palms(manifest, measured)
+    palm_ratios = sorted(m.geometry.palm_length_to_width for _, m in palms)
+    finger_ratios = sorted(m.geometry.fingers.middle for _, m in palms)
+    assert palm_ratios[-1] - palm_ratios[0] > 2 * BORDERLINE_MARGIN
+    assert finger_ratios[-1] - finger_ratios[0] > 2 * BORDERLINE_MARGIN
