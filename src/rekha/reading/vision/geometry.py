@@ -46,7 +46,9 @@ WRIST_CREASE_OFFSET = 0.0
 # its ray, so the palm's edge lies about half a ray spacing beyond the index and little
 # knuckles: width = span(5->17) + (|5->9| + |13->17|) / 2 (about 4/3 of the knuckle span; the
 # old fixed 1.25 made palms too narrow). Skin beyond the outer rays is not counted, so this is
-# a slight under-estimate (a few mm on a ~80-90 mm hand breadth, Pheasant "Bodyspace" table 29).
+# a slight under-estimate: the skin's edges on 24 fixture palms lie 1.42 x span apart (median)
+# against 1.36 x from this rule (checked, not fitted; docs/engine.md). Hand breadth itself is
+# 75-85 mm median in adults (Pheasant, CityU "online anthropometry" 2.29).
 # Tradition: the middle finger about three quarters of the palm's length is "normal"; at or
 # above it the fingers count as long, below as short.
 LONG_FINGER_RATIO = 0.75
