@@ -10,12 +10,24 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from rekha.reading.types import HandMeasurements, LineName, MeasurementRefused, MountName
+from rekha.reading.types import (
+    HandMeasurements,
+    HandShape,
+    LineName,
+    MeasurementRefused,
+    MountName,
+)
 from rekha.reading.vision import (
     CLEAR_CONFIDENCE,
     measure_image,
     overlay_data,
     render_overlay,
+)
+from rekha.reading.vision.geometry import (
+    BORDERLINE_MARGIN,
+    FINGER_CREASE_K,
+    LONG_FINGER_RATIO,
+    LONG_PALM_RATIO,
 )
 
 pytestmark = pytest.mark.fixtures
@@ -42,8 +54,8 @@ def test_hand_side_matches_manifest(measured: Get, manifest: list[dict[str, str]
 def test_geometry_is_anatomically_sane(measured: Get, name: str) -> None:
     m = _read(measured, name)
     g = m.geometry
-    assert 0.8 < g.palm_length_to_width < 1.6
-    assert 0.5 < g.fingers.middle < 1.3
+    assert 0.8 < g.palm_length_to_width < 1.7
+    assert 0.45 < g.fingers.middle < 1.1
     assert g.fingers.middle > g.fingers.little
     assert 0.8 < g.index_to_ring < 1.2
     assert g.thumb_set in ("low", "medium", "high")
@@ -101,3 +113,94 @@ def test_json_round_trip_and_overlay(measured: Get, fixtures_dir: Path) -> None:
     img = Image.open(io.BytesIO(png))
     assert img.format == "PNG" and max(img.size) <= 1200
     json.dumps(ov.model_dump(mode="json"))
+
+
+# ------------------------------------------------------------------ hand shape, from creases
+
+def _palms(manifest: list[dict[str, str]], measured: Get) -> list[tuple[str, HandMeasurements]]:
+    out = []
+    for row in manifest:
+        if row["kind"] == "palm":
+            m = measured(row["file"])
+            if isinstance(m, HandMeasurements):
+                out.append((row["file"], m))
+    return out
+
+
+def _d(lm: list[tuple[float, float]], a: int, b: int) -> float:
+    return float(((lm[a][0] - lm[b][0]) ** 2 + (lm[a][1] - lm[b][1]) ** 2) ** 0.5)
+
+
+@pytest.mark.parametrize("name", SAMPLE)
+def test_crease_lengths_differ_from_landmark_lengths_as_anatomy_says(measured: Get,
+                                                                     name: str) -> None:
+    m = _read(measured, name)
+    g, lm = m.geometry, m.landmarks
+    landmark_palm = _d(lm, 0, 9)
+    span = _d(lm, 5, 17)
+    crease_palm = g.shape_scores["palm_length_crease_px"]
+    edge_width = g.shape_scores["palm_width_edge_px"]
+    # the middle finger's base crease lies beyond its knuckle: a longer palm than wrist->MCP,
+    # by k x the proximal phalanx (landmarks are rounded to 0.1 px, lengths to 0.1 px)
+    assert g.palm_length_px == pytest.approx(landmark_palm, abs=0.3)
+    assert crease_palm > landmark_palm
+    assert crease_palm == pytest.approx(landmark_palm + FINGER_CREASE_K * _d(lm, 9, 10), abs=0.5)
+    # the palm's edges lie beyond the outer knuckles, by less than a finger's width each
+    assert span < edge_width < 1.5 * span
+    assert g.palm_length_to_width == pytest.approx(crease_palm / edge_width, abs=0.005)
+    chains = {"index": (5, 6, 7, 8), "middle": (9, 10, 11, 12), "ring": (13, 14, 15, 16),
+              "little": (17, 18, 19, 20)}
+    for finger, (a, b, c, tip) in chains.items():
+        mcp_to_tip = _d(lm, a, b) + _d(lm, b, c) + _d(lm, c, tip)
+        crease_to_tip = getattr(g.fingers, finger) * crease_palm
+        assert crease_to_tip < mcp_to_tip, finger
+        # the cut is a share of the proximal phalanx, never the whole of it
+        assert crease_to_tip > mcp_to_tip - _d(lm, a, b), finger
+
+
+def test_shape_ratios_lie_in_anatomical_ranges(manifest: list[dict[str, str]],
+                                               measured: Get) -> None:
+    for name, m in _palms(manifest, measured):
+        g = m.geometry
+        # adult palms run from about square to about 1.6 times as long as wide, the middle
+        # finger from about half to about the palm's length, 2D:4D 0.85-1.15
+        assert 0.9 < g.palm_length_to_width < 1.7, name
+        assert 0.45 < g.fingers.middle < 1.0, name
+        assert 0.85 < g.index_to_ring < 1.15, name
+        assert 0.3 < g.thumb_length_ratio < 0.8, name
+        assert g.fingers.little < g.fingers.ring <= g.fingers.middle + 0.05, name
+
+
+def test_shape_follows_from_the_reported_numbers(manifest: list[dict[str, str]],
+                                                 measured: Get) -> None:
+    palms = _palms(manifest, measured)
+    assert len(palms) >= 25
+    for name, m in palms:
+        g = m.geometry
+        s = g.shape_scores
+        assert s["palm_length_to_width"] == g.palm_length_to_width
+        assert s["middle_finger_to_palm"] == g.fingers.middle
+        assert s["long_palm_above"] == LONG_PALM_RATIO
+        assert s["long_fingers_from"] == LONG_FINGER_RATIO
+        assert s["palm_margin"] == pytest.approx(g.palm_length_to_width - LONG_PALM_RATIO,
+                                                 abs=0.002)
+        assert s["finger_margin"] == pytest.approx(g.fingers.middle - LONG_FINGER_RATIO,
+                                                   abs=0.002)
+        assert s["palm_borderline"] == float(abs(s["palm_margin"]) < BORDERLINE_MARGIN)
+        assert s["fingers_borderline"] == float(abs(s["finger_margin"]) < BORDERLINE_MARGIN)
+        long_palm = g.palm_length_to_width > LONG_PALM_RATIO
+        long_fingers = g.fingers.middle >= LONG_FINGER_RATIO
+        expected = {(False, False): HandShape.earth, (False, True): HandShape.air,
+                    (True, False): HandShape.fire, (True, True): HandShape.water}
+        assert g.shape is expected[(long_palm, long_fingers)], name
+
+
+def test_shape_ratios_tell_hands_apart(manifest: list[dict[str, str]], measured: Get) -> None:
+    # The elements themselves are not asserted to vary: on these photos 32 of 33 palms come out
+    # fire (docs/engine.md). What must hold is that the two ratios behind the element differ
+    # from hand to hand by more than a ruler's reading error, so a threshold can split them.
+    palms = _palms(manifest, measured)
+    palm_ratios = sorted(m.geometry.palm_length_to_width for _, m in palms)
+    finger_ratios = sorted(m.geometry.fingers.middle for _, m in palms)
+    assert palm_ratios[-1] - palm_ratios[0] > 2 * BORDERLINE_MARGIN
+    assert finger_ratios[-1] - finger_ratios[0] > 2 * BORDERLINE_MARGIN
