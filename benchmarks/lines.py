@@ -100,6 +100,34 @@ def confidence_table(records: list[dict[str, object]], per_photo: str) -> list[s
             f"confidence <  {CLEAR_CONFIDENCE}: placed {rate(lo)}"]
 
 
+def depth_table(records: list[dict[str, object]], per_photo: str) -> list[str]:
+    """Placed rate of heart, head and life by how deep the photo's creases read
+    (quality.sharpness, the 97th percentile of the crease response): the tuning part spans
+    only the shallow end, so this shows where its constants stop carrying over."""
+    depth: dict[str, float] = {}
+    for r in records:
+        q = r.get("quality")
+        if r.get("ok") and isinstance(q, dict):
+            depth[Path(str(r["file"])).stem] = float(q["sharpness"])
+    bands = ((0.0, 0.15), (0.15, 0.25), (0.25, 9.0))
+    counts = {b: [0, 0, set()] for b in bands}  # type: dict[tuple[float, float], list]
+    for row in per_photo.splitlines():
+        parts = row.split()
+        if len(parts) < 3 or parts[1] not in LINES[:3] or parts[0] not in depth:
+            continue
+        for b in bands:
+            if b[0] <= depth[parts[0]] < b[1]:
+                counts[b][0] += parts[2] == "placed"
+                counts[b][1] += 1
+                counts[b][2].add(parts[0])
+    out = []
+    for (lo, hi), (placed, total, photos) in counts.items():
+        label = f"crease depth {lo:.2f}-{hi:.2f}" if hi < 9 else f"crease depth >= {lo:.2f}"
+        rate = f"{placed}/{total}" + (f" ({placed / total:.0%})" if total else "")
+        out.append(f"{label}: {len(photos)} photos, heart/head/life placed {rate}")
+    return out
+
+
 def contact_sheet(records: list[dict[str, object]], path: Path, tile: int = 360) -> None:
     """Per palm: the photo, labels thin and light, traced lines thick, same colour per line."""
     tiles = []
@@ -152,6 +180,7 @@ def main() -> None:
         print(score(records, stems))
         per = score(records, stems, "--per-photo")
         print("\n".join(confidence_table(records, per)))
+        print("\n".join(depth_table(records, per)))
         print()
     contact_sheet(records, OUT / "lines_sheet.jpg")
     print(f"contact sheet: {OUT / 'lines_sheet.jpg'} (labels thin with white edge, traced thick)")
