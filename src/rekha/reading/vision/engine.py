@@ -33,6 +33,7 @@ from rekha.reading.vision.detect import (
 from rekha.reading.vision.frame import PalmFrame, apply_affine, palm_frame
 from rekha.reading.vision.geometry import hand_geometry, mount_regions
 from rekha.reading.vision.ridges import RidgeMaps, _fill, _palm_polygon_units, ridge_maps
+from rekha.reading.vision.signs import LineSigns, line_signs, signs_extra
 
 ENGINE_VERSION = "vision-1"
 Progress = Callable[[str, int], None]
@@ -174,7 +175,7 @@ def measure_image(data: bytes, *, progress: Progress | None = None) -> HandMeasu
     measured: dict[LineName, LineMeasurement] = {}
     units_by_line: dict[LineName, FloatArray] = {}
     for name in LineName:
-        m, units = describe(name, traced, frame, to_disp, geometry.palm_width_px)
+        m, units = describe(name, traced, frame, to_disp, geometry.palm_width_px, maps)
         measured[name] = m
         if m.found and units is not None:
             units_by_line[name] = units
@@ -253,7 +254,8 @@ def _count_clear(name: LineName, items: list[L.Traced]) -> int:
 
 
 def describe(name: LineName, traced: dict[LineName, list[L.Traced]], frame: PalmFrame,
-             to_disp: float, palm_width_disp: float) -> tuple[LineMeasurement, FloatArray | None]:
+             to_disp: float, palm_width_disp: float, maps: RidgeMaps | None = None,
+             ) -> tuple[LineMeasurement, FloatArray | None]:
     items = [t for t in traced.get(name, []) if t.trace is not None and t.units is not None]
     if not items:
         return LineMeasurement(name=name, found=False, confidence=0.0,
@@ -274,6 +276,8 @@ def describe(name: LineName, traced: dict[LineName, list[L.Traced]], frame: Palm
     img_pts = frame.image_from_units(L.simplify(units, 0.015)) * to_disp
     length_px = L.polyline_length(img_pts)
     start_zone, end_zone = L.zones(name, units, traced)
+    # islands, chains, forks (signs.py); not measured without the crease maps
+    signs = line_signs(name, traced, maps, frame, conf) if maps is not None else LineSigns()
     return LineMeasurement(
         name=name,
         found=True,
@@ -286,9 +290,13 @@ def describe(name: LineName, traced: dict[LineName, list[L.Traced]], frame: Palm
         curvature=round(L.curvature(units), 3),
         depth=round(float(np.mean(first.trace.evidence)), 3),
         breaks=L.count_breaks(first.trace.evidence, units),
+        forks=signs.forks,
+        chained=signs.chained,
+        islands=signs.islands,
         count=_count_clear(name, items) if name in (LineName.marriage, LineName.bracelet)
         else None,
-        extra={"length_palm_units": round(length_units, 3)},
+        extra={"length_palm_units": round(length_units, 3),
+               **signs_extra(signs, frame, to_disp)},
     ), units
 
 
