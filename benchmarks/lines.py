@@ -27,6 +27,7 @@ from rekha.reading.types import MeasurementRefused  # noqa: E402
 from rekha.reading.vision import CLEAR_CONFIDENCE, measure_image  # noqa: E402
 from rekha.reading.vision.cli import result_record  # noqa: E402
 from rekha.reading.vision.decode import decode_image  # noqa: E402
+from rekha.reading.vision.lines import CALIBRATED_DEPTH_MAX  # noqa: E402
 
 FIXTURES = Path(os.environ.get("REKHA_FIXTURES_DIR", ROOT.parent / "shared" / "fixtures" / "palms"))
 LABELS = FIXTURES / "lines"
@@ -120,7 +121,9 @@ def depth_table(records: list[dict[str, object]], per_photo: str) -> list[str]:
                 counts[b][0] += parts[2] == "placed"
                 counts[b][1] += 1
                 counts[b][2].add(parts[0])
-    out = []
+    seen = [depth[p] for b in bands for p in counts[b][2]]
+    out = [f"crease depth of these photos: {min(seen):.3f}-{max(seen):.3f}"
+           f" (the confidence model is calibrated up to {CALIBRATED_DEPTH_MAX})"]
     for (lo, hi), (placed, total, photos) in counts.items():
         label = f"crease depth {lo:.2f}-{hi:.2f}" if hi < 9 else f"crease depth >= {lo:.2f}"
         rate = f"{placed}/{total}" + (f" ({placed / total:.0%})" if total else "")

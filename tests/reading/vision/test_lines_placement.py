@@ -13,6 +13,7 @@ from types import ModuleType
 import pytest
 
 from rekha.reading.types import HandMeasurements, MeasurementRefused
+from rekha.reading.vision import CLEAR_CONFIDENCE
 
 pytestmark = pytest.mark.fixtures
 
@@ -71,3 +72,26 @@ def test_life_line_arcs_around_the_thumb_ball(measured: Get) -> None:
         assert isinstance(m, HandMeasurements)
         life = m.lines["life"]  # type: ignore[index]
         assert life.found and life.curvature is not None and life.curvature > 0.15, name
+
+
+def test_confidence_shrinks_beyond_the_crease_depth_it_was_fitted_on(measured: Get) -> None:
+    """The placement model was fitted on photos up to CALIBRATED_DEPTH_MAX; a deeper-creased
+    palm (left_11: dark skin, many strong creases) gets its confidence scaled down by
+    max/depth, a shallow one (right_02) keeps it whole."""
+    from rekha.reading.vision.lines import CALIBRATED_DEPTH_MAX, depth_factor
+
+    assert depth_factor(None) == 1.0
+    assert depth_factor(CALIBRATED_DEPTH_MAX) == 1.0
+    assert depth_factor(2 * CALIBRATED_DEPTH_MAX) == pytest.approx(0.5)
+    deep, shallow = measured("left_11.jpg"), measured("right_02.jpg")
+    assert isinstance(deep, HandMeasurements) and isinstance(shallow, HandMeasurements)
+    assert deep.quality.sharpness > 1.5 * CALIBRATED_DEPTH_MAX
+    assert shallow.quality.sharpness <= CALIBRATED_DEPTH_MAX
+    factor = depth_factor(deep.quality.sharpness)
+    for n in ("heart", "head", "life"):
+        line = deep.lines[n]  # type: ignore[index]
+        if line.found:
+            # the fitted lower bound is below 1, so the scaled one is below the factor
+            assert line.confidence <= factor + 1e-3, n
+            assert line.clearly_visible == (line.confidence >= CLEAR_CONFIDENCE), n
+    assert shallow.lines["heart"].clearly_visible  # type: ignore[index]

@@ -265,7 +265,7 @@ def describe(name: LineName, traced: dict[LineName, list[L.Traced]], frame: Palm
     assert first.trace is not None and first.units is not None
     units = first.units
     length_units = L.polyline_length(units)
-    conf = L.line_confidence(name, first)
+    conf = L.line_confidence(name, first, maps.crease_contrast if maps is not None else None)
     found = length_units >= L.MIN_LENGTH_UNITS[name] and first.trace.gain > 0
     if name in L.STRICT_LINES:
         found = found and conf >= L.REPORT_BAR.get(name, L.REPORT_OFTEN_ABSENT)

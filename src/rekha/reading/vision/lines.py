@@ -385,7 +385,23 @@ PLACED_COVARIANCE = (
 _PLACED_ORDER = (LineName.heart, LineName.head, LineName.life)
 
 
-def line_confidence(name: LineName, traced: Traced) -> float:
+# The model above was fitted on photos whose crease depth (RidgeMaps.crease_contrast, reported
+# as quality.sharpness) ran from 0.054 to this, the deepest of the tuning part (benchmarks/
+# lines.py prints it). On deeper-creased palms the fit is an extrapolation, and there the
+# benchmark measured placement falling steeply (many strong creases to choose among), so the
+# confidence shrinks in proportion to how far past this depth the photo lies.
+CALIBRATED_DEPTH_MAX = 0.169
+
+
+def depth_factor(depth: float | None) -> float:
+    """1 inside the depth range the confidence was fitted on; max/depth beyond it."""
+    if depth is None or depth <= CALIBRATED_DEPTH_MAX:
+        return 1.0
+    return CALIBRATED_DEPTH_MAX / depth
+
+
+def line_confidence(name: LineName, traced: Traced, depth: float | None = None) -> float:
+    """`depth`: the photo's crease depth (RidgeMaps.crease_contrast), when known."""
     assert traced.trace is not None and traced.units is not None
     if name not in PLACED_INTERCEPT:
         return strength_confidence(name, traced.trace, traced.units)
@@ -395,7 +411,7 @@ def line_confidence(name: LineName, traced: Traced) -> float:
          + PLACED_OFFSET_WEIGHT * offset)
     x = np.array([float(n is name) for n in _PLACED_ORDER] + [offset])
     spread = float(np.sqrt(max(float(x @ np.array(PLACED_COVARIANCE) @ x), 0.0)))
-    return round(float(1.0 / (1.0 + np.exp(-(z - spread)))), 3)
+    return round(float(1.0 / (1.0 + np.exp(-(z - spread)))) * depth_factor(depth), 3)
 
 
 USUAL_LENGTH_UNITS = {LineName.heart: 0.62, LineName.head: 0.65, LineName.life: 0.85}
