@@ -83,6 +83,13 @@ MOUNT_CAP = 5  # mount sentences in "Mounts and fingers"; more reads as a list, 
 # The summary's teaser names one of these (the minor lines are too slight to lead with).
 PRINCIPAL_LINES = [LineName.heart, LineName.head, LineName.life, LineName.fate, LineName.sun]
 
+# Names of mounts, planets and lines the tradition capitalises wherever they stand.
+_PROPER_STARTS = frozenset({
+    "Guru", "Shani", "Surya", "Budh", "Shukra", "Chandra", "Mangal", "Rahu", "Ketu", "Venus",
+    "Jupiter", "Saturn", "Mercury", "Moon", "Mars", "Sun", "Hriday", "Mastishka", "Jeevan",
+    "Bhagya", "Vivah", "Manibandh", "Rekha", "I",
+})
+
 
 @dataclass
 class Hit:
@@ -200,6 +207,11 @@ class Composer:
 
     def hedged(self, hit: Hit) -> tuple[str, list[Evidence]]:
         gist = hit.entry.reading
+        # it follows a colon mid-sentence ("If the faint trace is right: a head line ..."); a
+        # name such as "Guru" keeps its capital
+        first = gist.split(" ", 1)[0]
+        if first not in _PROPER_STARTS and (len(first) == 1 or first[1:].islower()):
+            gist = gist[0].lower() + gist[1:]
         opener = self.phrase("hedge_gist", f"{hit.hand}:{hit.entry.id}", gist=gist)
         self.trace.add(hit.entry.id)
         return opener, hit.evidence
