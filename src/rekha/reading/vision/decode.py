@@ -44,7 +44,10 @@ PADDING_MAX_LEVEL = 12
 def photo_coverage(rgb: RGBImage) -> npt.NDArray[np.bool_]:
     """True where the pixels show the scene; False on black padding reaching the border."""
     h, w = rgb.shape[:2]
-    dark = (rgb.max(axis=2) <= PADDING_MAX_LEVEL).astype(np.uint8)
+    # every channel at most the padding level (cv2.inRange: numpy's max over the channel
+    # axis took ~50 ms on a 12 MP photo)
+    lim = (PADDING_MAX_LEVEL,) * 3
+    dark = (cv2.inRange(np.ascontiguousarray(rgb), (0, 0, 0), lim) > 0).astype(np.uint8)
     border = np.zeros_like(dark)
     border[0, :] = border[-1, :] = 1
     border[:, 0] = border[:, -1] = 1

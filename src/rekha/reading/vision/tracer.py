@@ -83,31 +83,47 @@ def trace(maps: RidgeMaps, strip: Strip, *, toll: float, bend: int = 1,
         if strip.prior is not None:
             gains[k] += strip.prior
 
+    # Each step takes, per cell, the best of the shifted previous rows: all shifts at once in
+    # one (shifts, S) buffer, rows of score/back filled in place (the step loop made up most
+    # of the engine's time). Same arithmetic and tie-breaking as one shift after another:
+    # the first shift reaching the maximum wins, and only a value above NEG counts.
+    ks = list(shifts)
+    penalty = np.array([bend_cost * abs(k) for k in ks], dtype=np.float32)[:, None]
+    gain_rows = np.stack([gains[k] for k in ks], axis=1)  # (T, shifts, S)
+    shift_of = np.array(ks, dtype=np.int8)
+    inward = [i for i, k in enumerate(ks) if k < 0]
+    buf = np.empty((len(ks), s_n), np.float32)
+    better = np.empty(s_n, np.bool_)
     for t in range(t_n):
-        best = np.full(s_n, NEG, np.float32)
-        best_k = np.zeros(s_n, np.int8)
+        best = score[t]
+        best_k = back[t]
         if t > 0:
             prev = score[t - 1]
-            for k in shifts:
-                if k < 0 and strip.no_inward is not None and strip.no_inward[t]:
-                    continue
-                cand = np.roll(prev, k) - bend_cost * abs(k)
+            for i, k in enumerate(ks):
+                # cell s is reached from cell s - k of the previous step
                 if k > 0:
-                    cand[:k] = NEG
+                    buf[i, k:] = prev[:-k]
+                    buf[i, :k] = NEG
                 elif k < 0:
-                    cand[k:] = NEG
-                cand = cand + gains[k][t]
-                better = cand > best
-                best = np.where(better, cand, best)
-                best_k = np.where(better, np.int8(k), best_k)
+                    buf[i, :k] = prev[-k:]
+                    buf[i, k:] = NEG
+                else:
+                    buf[i] = prev
+            np.subtract(buf, penalty, out=buf)
+            np.add(buf, gain_rows[t], out=buf)
+            if inward and strip.no_inward is not None and strip.no_inward[t]:
+                buf[inward] = -np.inf
+            top = np.argmax(buf, axis=0)
+            top_val = np.take_along_axis(buf, top[None], axis=0)[0]
+            np.greater(top_val, best, out=better)
+            np.copyto(best, top_val, where=better)
+            best_k[better] = shift_of[top[better]]
         if strip.start[t]:
             fresh = gains[0][t]
-            better = fresh > best
-            best = np.where(better, fresh, best)
-            best_k = np.where(better, started, best_k)
+            np.greater(fresh, best, out=better)
+            np.copyto(best, fresh, where=better)
+            best_k[better] = started
         best[~allowed[t]] = NEG
-        score[t] = best
-        back[t] = best_k
 
     ends = np.where(strip.end[:, None], score, NEG)
     t_end, s_end = np.unravel_index(int(np.argmax(ends)), ends.shape)
