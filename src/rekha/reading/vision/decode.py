@@ -46,8 +46,9 @@ def photo_coverage(rgb: RGBImage) -> npt.NDArray[np.bool_]:
     h, w = rgb.shape[:2]
     # every channel at most the padding level (cv2.inRange: numpy's max over the channel
     # axis took ~50 ms on a 12 MP photo)
-    lim = (PADDING_MAX_LEVEL,) * 3
-    dark = (cv2.inRange(np.ascontiguousarray(rgb), (0, 0, 0), lim) > 0).astype(np.uint8)
+    low = np.zeros(3, np.uint8)
+    high = np.full(3, PADDING_MAX_LEVEL, np.uint8)
+    dark = (cv2.inRange(np.ascontiguousarray(rgb), low, high) > 0).astype(np.uint8)
     border = np.zeros_like(dark)
     border[0, :] = border[-1, :] = 1
     border[:, 0] = border[:, -1] = 1
