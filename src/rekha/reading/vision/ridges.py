@@ -72,15 +72,20 @@ def _fill(poly_units: npt.NDArray[np.float64], frame: PalmFrame) -> npt.NDArray[
     return mask
 
 
-def skin_mask(lab: npt.NDArray[np.uint8], frame: PalmFrame, *,
-              with_wrist: bool = False) -> npt.NDArray[np.bool_]:
+def skin_masks(lab: npt.NDArray[np.uint8], frame: PalmFrame) -> tuple[
+        npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """The hand's skin, by this hand's own colour (learnt from the palm's centre), so no fixed
-    skin-colour range is assumed; limited to the generous palm outline (and the wrist below
-    it, with_wrist=True)."""
+    skin-colour range is assumed: limited to the generous palm outline, and to that outline
+    with the wrist below it. The colour test is shared; only the outlines differ."""
     core = _fill(_core_polygon_units(), frame) > 0
-    outline = _fill(_palm_polygon_units(), frame) > 0
-    if with_wrist:
-        outline |= _fill(_wrist_polygon_units(), frame) > 0
+    colour = _skin_colour(lab, core)
+    palm = _fill(_palm_polygon_units(), frame) > 0
+    wrist = palm | (_fill(_wrist_polygon_units(), frame) > 0)
+    return _skin_region(colour, core, palm, frame), _skin_region(colour, core, wrist, frame)
+
+
+def _skin_colour(lab: npt.NDArray[np.uint8], core: npt.NDArray[np.bool_]) -> (
+        npt.NDArray[np.bool_]):
     chroma = lab[..., 1:].astype(np.float32)
     sample = chroma[core]
     centre = np.median(sample, axis=0)
@@ -97,12 +102,18 @@ def skin_mask(lab: npt.NDArray[np.uint8], frame: PalmFrame, *,
         tinted = saturation >= MIN_SATURATION_SHARE * skin_sat
     else:
         tinted = np.ones(dist.shape, bool)
-    skin = (dist < 4.5) & tinted & outline
+    return np.asarray((dist < 4.5) & tinted)
+
+
+def _skin_region(colour: npt.NDArray[np.bool_], core: npt.NDArray[np.bool_],
+                 outline: npt.NDArray[np.bool_], frame: PalmFrame) -> npt.NDArray[np.bool_]:
+    skin = colour & outline
     # keep the part connected to the palm's centre and close small holes (creases are darker,
     # but not of another hue; holes come from glare)
     skin_u8 = skin.astype(np.uint8)
     k = max(3, int(frame.px_per_unit * 0.02) | 1)
-    skin_u8 = cv2.morphologyEx(skin_u8, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    skin_u8 = np.asarray(cv2.morphologyEx(skin_u8, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8)),
+                         dtype=np.uint8)
     n, labels = cv2.connectedComponents(skin_u8)
     if n > 2:
         counts = np.bincount(labels[core], minlength=n)
@@ -145,8 +156,7 @@ def ridge_maps(canon_rgb: npt.NDArray[np.uint8], frame: PalmFrame,
         better = resp > best
         best = np.where(better, resp, best)
         across_angle = np.where(better, 0.5 * np.arctan2(2 * dxy, dxx - dyy), across_angle)
-    skin = skin_mask(lab, frame)
-    skin_wrist = skin_mask(lab, frame, with_wrist=True)
+    skin, skin_wrist = skin_masks(lab, frame)
     if in_photo is not None:
         skin &= in_photo
         skin_wrist &= in_photo

@@ -94,6 +94,8 @@ def trace(maps: RidgeMaps, strip: Strip, *, toll: float, bend: int = 1,
     inward = [i for i, k in enumerate(ks) if k < 0]
     buf = np.empty((len(ks), s_n), np.float32)
     better = np.empty(s_n, np.bool_)
+    top = np.empty(s_n, np.intp)
+    top_val = np.empty(s_n, np.float32)
     for t in range(t_n):
         best = score[t]
         best_k = back[t]
@@ -113,8 +115,8 @@ def trace(maps: RidgeMaps, strip: Strip, *, toll: float, bend: int = 1,
             np.add(buf, gain_rows[t], out=buf)
             if inward and strip.no_inward is not None and strip.no_inward[t]:
                 buf[inward] = -np.inf
-            top = np.argmax(buf, axis=0)
-            top_val = np.take_along_axis(buf, top[None], axis=0)[0]
+            np.argmax(buf, axis=0, out=top)
+            np.max(buf, axis=0, out=top_val)
             np.greater(top_val, best, out=better)
             np.copyto(best, top_val, where=better)
             best_k[better] = shift_of[top[better]]
