@@ -204,3 +204,27 @@ def test_shape_ratios_tell_hands_apart(manifest: list[dict[str, str]], measured:
     finger_ratios = sorted(m.geometry.fingers.middle for _, m in palms)
     assert palm_ratios[-1] - palm_ratios[0] > 2 * BORDERLINE_MARGIN
     assert finger_ratios[-1] - finger_ratios[0] > 2 * BORDERLINE_MARGIN
+
+
+def test_crease_palm_length_agrees_with_the_labelled_palm_length(
+        measured: Get, fixtures_dir: Path) -> None:
+    """The palm length the shape rests on (wrist crease to the middle finger's base crease)
+    against the one a person marked on the photo (labels' palm_length, the same two
+    creases): median within 3 % over the labelled palms, and no palm off by a fifth."""
+    import math
+    import statistics
+
+    ratios = []
+    for label_file in sorted((fixtures_dir / "lines").glob("*.json")):
+        lab = json.loads(label_file.read_text())
+        photo = fixtures_dir / lab["file"]
+        m = measured(photo.name)
+        if not isinstance(m, HandMeasurements):
+            continue
+        (wx, wy), (mx, my) = lab["palm_length"]
+        ratios.append(float(m.geometry.shape_scores["palm_length_crease_px"])
+                      / math.hypot(mx - wx, my - wy))
+    assert len(ratios) >= 25
+    assert abs(statistics.median(ratios) - 1.0) < 0.03, statistics.median(ratios)
+    off = [r for r in ratios if abs(r - 1.0) > 0.2]
+    assert len(off) <= 2, off
