@@ -80,16 +80,17 @@ def _prepare(row: dict[str, str]) -> Palm | None:
 
 
 def load(rebuild: bool) -> list[Palm]:
+    # stored as plain dicts: a pickled dataclass would name the module it was defined in,
+    # which is __main__ when this file runs as a script
     if CACHE.exists() and not rebuild:
         with CACHE.open("rb") as fh:
-            palms: list[Palm] = pickle.load(fh)
-            return palms
+            return [Palm(**d) for d in pickle.load(fh)]
     rows = [r for r in manifest()
             if r["kind"] == "palm" and (LABELS / f"{Path(r['file']).stem}.json").exists()]
     palms = [p for p in (_prepare(r) for r in rows) if p is not None]
     CACHE.parent.mkdir(parents=True, exist_ok=True)
     with CACHE.open("wb") as fh:
-        pickle.dump(palms, fh)
+        pickle.dump([vars(p) for p in palms], fh)
     return palms
 
 
