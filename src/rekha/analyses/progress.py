@@ -160,12 +160,7 @@ async def get_status(
     client: aioredis.Redis, settings: Settings, analysis_id: str
 ) -> JobStatus | None:
     """The live status from Redis, or None when Redis has none (or cannot be reached)."""
-    try:
-        raw = await client.get(status_key(settings, analysis_id))
-    except aioredis.RedisError:
-        log.warning("redis unavailable for job status", extra={"analysis_id": analysis_id})
-        return None
-    return _decode(raw)
+    return _decode(await get_status_json(client, settings, analysis_id))
 
 
 async def get_status_json(
