@@ -34,10 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from stack import free_port, percentile, record, stack_env, start_redis, stop
+from stack import VENV_BIN, percentile, record, stack_env, start_api, start_redis, stop
 
 REPO = Path(__file__).resolve().parents[1]
-VENV_BIN = Path(sys.executable).parent
 FIXTURES = Path(
     os.environ.get("REKHA_FIXTURES_DIR", str(REPO.parent / "shared" / "fixtures" / "palms"))
 )
@@ -53,16 +52,7 @@ ROUND_TIMEOUT_S = 120.0
 def start_processes(
     env: dict[str, str], tmp: Path
 ) -> tuple[subprocess.Popen[bytes], subprocess.Popen[bytes], str]:
-    subprocess.run([str(VENV_BIN / "rekha"), "migrate"], env=env, cwd=REPO, check=True)
-    port = free_port()
-    api = subprocess.Popen(
-        [str(VENV_BIN / "rekha"), "serve", "--port", str(port)],
-        env=env,
-        cwd=REPO,
-        stdout=(tmp / "api.log").open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    api, base = start_api(env, tmp)
     worker = subprocess.Popen(
         [str(VENV_BIN / "rekha"), "worker", "--concurrency", "1", "--hostname", "bench@%h"],
         env=env,
@@ -71,17 +61,7 @@ def start_processes(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        if api.poll() is not None:
-            sys.exit(f"rekha serve exited; see {tmp / 'api.log'}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return api, worker, base
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    sys.exit("rekha serve did not answer")
+    return api, worker, base
 
 
 def run_job(

@@ -1,5 +1,6 @@
 """Plumbing shared by the benchmarks that run a real Rekha stack on loopback: a private
-redis-server, process stopping, percentiles, and rewriting one section of RESULTS.md."""
+redis-server, the API process, process stopping, percentiles, and rewriting one section of
+RESULTS.md."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -46,6 +49,32 @@ def start_redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
         except redis.ConnectionError:
             time.sleep(0.05)
     sys.exit("redis-server did not start")
+
+
+def start_api(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Migrate, start `rekha serve` on a free port (log in tmp/api.log), wait for /healthz;
+    returns the process and its base URL."""
+    subprocess.run([str(VENV_BIN / "rekha"), "migrate"], env=env, cwd=REPO, check=True)
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "rekha"), "serve", "--port", str(port)],
+        env=env,
+        cwd=REPO,
+        stdout=(tmp / "api.log").open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        if proc.poll() is not None:
+            sys.exit(f"rekha serve exited; see {tmp / 'api.log'}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    sys.exit("rekha serve did not answer")
 
 
 def stop(proc: subprocess.Popen[bytes], *, group: bool = False) -> None:

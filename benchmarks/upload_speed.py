@@ -26,7 +26,6 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,10 +34,9 @@ from pathlib import Path
 import httpx
 import numpy as np
 from PIL import Image
-from stack import free_port, percentile, record, stack_env, start_redis, stop
+from stack import percentile, record, stack_env, start_api, start_redis, stop
 
 REPO = Path(__file__).resolve().parents[1]
-VENV_BIN = Path(sys.executable).parent
 FIXTURES = Path(
     os.environ.get("REKHA_FIXTURES_DIR", str(REPO.parent / "shared" / "fixtures" / "palms"))
 )
@@ -81,31 +79,6 @@ def phone_photo(source: Path, seed: int, orientation: int, heic: bool = False) -
         if len(best) >= TARGET_MB * 1e6:
             break
     return best
-
-
-def start_api(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
-    subprocess.run([str(VENV_BIN / "rekha"), "migrate"], env=env, cwd=REPO, check=True)
-    port = free_port()
-    log = (tmp / "api.log").open("ab")
-    proc = subprocess.Popen(
-        [str(VENV_BIN / "rekha"), "serve", "--port", str(port)],
-        env=env,
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        if proc.poll() is not None:
-            sys.exit(f"rekha serve exited; see {tmp / 'api.log'}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    sys.exit("rekha serve did not answer")
 
 
 def time_uploads(
