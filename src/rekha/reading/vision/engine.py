@@ -18,7 +18,7 @@ from rekha.reading.types import (
     RefusalCode,
 )
 from rekha.reading.vision import lines as L
-from rekha.reading.vision.decode import RGBImage, decode_image, photo_coverage
+from rekha.reading.vision.decode import decode_image, photo_coverage
 from rekha.reading.vision.detect import (
     INDEX_MCP,
     LITTLE_MCP,
@@ -33,7 +33,7 @@ from rekha.reading.vision.detect import (
 from rekha.reading.vision.frame import PalmFrame, apply_affine, palm_frame
 from rekha.reading.vision.geometry import hand_geometry, mount_regions
 from rekha.reading.vision.ridges import RidgeMaps, _fill, _palm_polygon_units, ridge_maps
-from rekha.reading.vision.signs import LineSigns, line_signs, signs_extra
+from rekha.reading.vision.signs import line_signs, signs_extra
 
 ENGINE_VERSION = "vision-1"
 Progress = Callable[[str, int], None]
@@ -120,18 +120,11 @@ def L_palm_outline() -> FloatArray:
     return _palm_polygon_units()
 
 
-def _quality(maps: RidgeMaps, canon: RGBImage, frame: PalmFrame) -> ImageQuality:
+def _quality(maps: RidgeMaps, frame: PalmFrame) -> ImageQuality:
     core = _fill(_palm_polygon_units() * 0.6 + [0.0, -0.2], frame) > 0
-    light = maps.lightness
-    vals = light[core]
+    vals = maps.lightness[core]
     brightness = float(vals.mean()) if vals.size else 0.0
     contrast = float(vals.std()) if vals.size else 0.0
-    # fine detail (crease-scale gradients) over coarse: a blurred photo loses the first
-    sigma = 0.004 * frame.px_per_unit
-    fine = cv2.Laplacian(cv2.GaussianBlur(light, (0, 0), max(sigma, 0.6)), cv2.CV_32F)
-    coarse = cv2.Laplacian(cv2.GaussianBlur(light, (0, 0), 4 * max(sigma, 0.6)), cv2.CV_32F)
-    f, c = float(np.abs(fine[core]).mean()), float(np.abs(coarse[core]).mean())
-    _ = (f, c)
     # how deep the sharpest creases read (log-lightness curvature at crease scale): blur
     # flattens them, whatever the exposure
     sharpness = maps.crease_contrast
@@ -164,7 +157,7 @@ def measure_image(data: bytes, *, progress: Progress | None = None) -> HandMeasu
     report("tracing_lines", 0)
     canon = np.asarray(frame.warp(rgb), dtype=np.uint8)
     maps = ridge_maps(canon, frame, frame.warp_coverage(photo_coverage(rgb)))
-    quality = _quality(maps, canon, frame)
+    quality = _quality(maps, frame)
     _check_quality(quality)
     traced = trace_all(maps, frame)
     report("tracing_lines", 90)
@@ -254,7 +247,7 @@ def _count_clear(name: LineName, items: list[L.Traced]) -> int:
 
 
 def describe(name: LineName, traced: dict[LineName, list[L.Traced]], frame: PalmFrame,
-             to_disp: float, palm_width_disp: float, maps: RidgeMaps | None = None,
+             to_disp: float, palm_width_disp: float, maps: RidgeMaps,
              ) -> tuple[LineMeasurement, FloatArray | None]:
     items = [t for t in traced.get(name, []) if t.trace is not None and t.units is not None]
     if not items:
@@ -265,7 +258,7 @@ def describe(name: LineName, traced: dict[LineName, list[L.Traced]], frame: Palm
     assert first.trace is not None and first.units is not None
     units = first.units
     length_units = L.polyline_length(units)
-    conf = L.line_confidence(name, first, maps.crease_contrast if maps is not None else None)
+    conf = L.line_confidence(name, first, maps.crease_contrast)
     found = length_units >= L.MIN_LENGTH_UNITS[name] and first.trace.gain > 0
     if name in L.STRICT_LINES:
         found = found and conf >= L.REPORT_BAR.get(name, L.REPORT_OFTEN_ABSENT)
@@ -276,8 +269,7 @@ def describe(name: LineName, traced: dict[LineName, list[L.Traced]], frame: Palm
     img_pts = frame.image_from_units(L.simplify(units, 0.015)) * to_disp
     length_px = L.polyline_length(img_pts)
     start_zone, end_zone = L.zones(name, units, traced)
-    # islands, chains, forks (signs.py); not measured without the crease maps
-    signs = line_signs(name, traced, maps, frame, conf) if maps is not None else LineSigns()
+    signs = line_signs(name, traced, maps, frame, conf)  # islands, chains, forks
     return LineMeasurement(
         name=name,
         found=True,
