@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from rekha.reading.types import LineName
 from rekha.reading.vision.frame import PalmFrame
-from rekha.reading.vision.lines import CLEAR_CONFIDENCE, Traced
+from rekha.reading.vision.lines import CLEAR_CONFIDENCE, Traced, simplify
 from rekha.reading.vision.ridges import RidgeMaps
 
 F64 = npt.NDArray[np.float64]
@@ -138,14 +138,6 @@ class LineSigns:
     double_share: float | None = None  # share of the line with a double cross-section
 
 
-def resample(units: F64, step: float) -> F64:
-    seg = np.linalg.norm(np.diff(units, axis=0), axis=1)
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
-    n = max(2, int(cum[-1] / step) + 1)
-    at = np.linspace(0.0, cum[-1], n)
-    return np.stack([np.interp(at, cum, units[:, 0]), np.interp(at, cum, units[:, 1])], axis=1)
-
-
 def _normals(path: F64, smooth: int) -> F64:
     d = np.gradient(path, axis=0)
     if smooth > 1 and len(path) > 2 * smooth:
@@ -186,7 +178,7 @@ def cross_sections(units: F64, maps: RidgeMaps, frame: PalmFrame,
     step = 1.0 / ppu
     if len(units) < 3:
         return None
-    path = resample(units, step)
+    path = simplify(units, step)
     if len(path) < 5:
         return None
     normals = _normals(path, max(1, round(0.01 * ppu)))
@@ -446,7 +438,7 @@ def find_forks(units: F64, evidence: F64, maps: RidgeMaps, frame: PalmFrame,
     if total < FORK_REACH_UNITS + FORK_RUN_UNITS:
         return []
     bar = BRANCH_SHARE * median
-    path = resample(units, step)
+    path = simplify(units, step)
     along = np.arange(len(path)) * step
     ev = np.interp(along, seg_len, evidence)
     n = _normals(path, max(1, round(0.02 / step)))
