@@ -115,6 +115,28 @@ def test_json_round_trip_and_overlay(measured: Get, fixtures_dir: Path) -> None:
     json.dumps(ov.model_dump(mode="json"))
 
 
+def test_overlay_marks_the_signs_a_line_carries(measured: Get, fixtures_dir: Path) -> None:
+    """An island or fork that signs.py placed (extra.islands_at / forks_at, photo pixels) is
+    ringed on the overlay: the pixels there change, the rest of the photo does not."""
+    m = _read(measured, "right_07.jpg")
+    heart = m.lines[LineName.heart]
+    assert heart.found and heart.points
+    # a point beside the heart line, not on it, where nothing else is drawn
+    x, y = heart.points[len(heart.points) // 2]
+    at = (x, y + 0.08 * m.geometry.palm_length_px)
+    marked = m.model_copy(deep=True)
+    marked.lines[LineName.heart].extra["islands_at"] = [at]
+    photo = (fixtures_dir / "right_07.jpg").read_bytes()
+    plain = Image.open(io.BytesIO(render_overlay(photo, m))).convert("RGB")
+    ringed = Image.open(io.BytesIO(render_overlay(photo, marked))).convert("RGB")
+    f = plain.size[0] / m.image_size[0]
+    cx, cy = round(at[0] * f), round(at[1] * f)
+    box = (cx - 40, cy - 40, cx + 40, cy + 40)
+    assert plain.crop(box).tobytes() != ringed.crop(box).tobytes()
+    far = (0, plain.size[1] - 60, 60, plain.size[1])  # a corner away from the palm
+    assert plain.crop(far).tobytes() == ringed.crop(far).tobytes()
+
+
 # ------------------------------------------------------------------ hand shape, from creases
 
 def _palms(manifest: list[dict[str, str]], measured: Get) -> list[tuple[str, HandMeasurements]]:

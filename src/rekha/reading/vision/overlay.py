@@ -89,6 +89,13 @@ def render_overlay(data: bytes, m: HandMeasurements) -> bytes:
         if line.count and line.count > 1:
             label += f" x{line.count}"
         legend.append((label, colour))
+        # the signs a reading may speak of, where signs.py found them: a ring and a word
+        for key, word in (("islands_at", "island"), ("forks_at", "fork")):
+            for x, y in line.extra.get(key) or []:
+                cx, cy, r = x * f, y * f, width * 4
+                draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=colour, width=width)
+                draw.text((cx + r + 2, cy), word, fill=colour, font=small, anchor="lm",
+                          stroke_width=1, stroke_fill=(0, 0, 0, 160))
     pad = width * 3
     y = pad
     box_w = max((draw.textlength(t, font=small) for t, _ in legend), default=0) + 5 * pad
