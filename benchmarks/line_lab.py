@@ -84,7 +84,12 @@ def load(rebuild: bool) -> list[Palm]:
     # which is __main__ when this file runs as a script
     if CACHE.exists() and not rebuild:
         with CACHE.open("rb") as fh:
-            return [Palm(**d) for d in pickle.load(fh)]
+            palms = [Palm(**d) for d in pickle.load(fh)]
+        # the split is read afresh, so a cache made before it changed still scores right
+        parts = {Path(r["file"]).stem: part_of(r) for r in manifest()}
+        for p in palms:
+            p.part = parts[p.stem]
+        return palms
     rows = [r for r in manifest()
             if r["kind"] == "palm" and (LABELS / f"{Path(r['file']).stem}.json").exists()]
     palms = [p for p in (_prepare(r) for r in rows) if p is not None]
