@@ -65,6 +65,11 @@ LIFE_END = (-10.0, 50.0)
 # towards the thumb has left the line for a neighbouring crease).
 LIFE_NO_CURL_FROM = 0.0
 PRIOR_WEIGHT = 0.15
+# The head line's course varies more between people than the other lines' (on the deeply
+# creased palms of the tuning part it often lay off its usual course, and a strong fold near
+# that course won): its pull towards the usual course is weaker. Tuning part: head placed
+# 8/20 at 0.15, 11/20 at any weight from 0.04 to 0.12 (benchmarks/line_lab.py).
+HEAD_PRIOR_WEIGHT = 0.10
 HEAD_BEFORE_LIFE_UNITS = 0.03
 HEAD_LIFE_MARGIN = 0.0  # the head may not run this far inside the traced life line's arc
 SMOOTH_UNITS = 0.03
@@ -94,12 +99,12 @@ class Band:
     spread: float = 0.10  # how far from it the line commonly lies
 
 
-def _prior(s: F64, usual: F64, spread: float) -> F32:
+def _prior(s: F64, usual: F64, spread: float, weight: float) -> F32:
     """Gain added for lying near the usual course: nothing on it, a growing toll away from it."""
-    return np.asarray(-PRIOR_WEIGHT * ((s - usual) / spread) ** 2, dtype=np.float32)
+    return np.asarray(-weight * ((s - usual) / spread) ** 2, dtype=np.float32)
 
 
-def band_strip(frame: PalmFrame, band: Band) -> Strip:
+def band_strip(frame: PalmFrame, band: Band, prior_weight: float | None = None) -> Strip:
     s_px = frame.px_per_unit
     n_t = max(2, round(abs(band.t1 - band.t0) * s_px))
     t = np.linspace(band.t0, band.t1, n_t)
@@ -111,7 +116,8 @@ def band_strip(frame: PalmFrame, band: Band) -> Strip:
     ux, uy = (tt, ss) if band.horizontal else (ss, tt)
     rx, ry = _to_raster(frame, ux, uy)
     allowed = (ss >= lo[:, None]) & (ss <= hi[:, None])
-    prior = _prior(ss, _interp(band.usual, t)[:, None], band.spread) if band.usual else None
+    weight = PRIOR_WEIGHT if prior_weight is None else prior_weight
+    prior = _prior(ss, _interp(band.usual, t)[:, None], band.spread, weight) if band.usual else None
     return Strip(
         x=rx, y=ry, allowed=allowed,
         start=(t >= min(band.start)) & (t <= max(band.start)),
@@ -137,7 +143,7 @@ def arc_strip(frame: PalmFrame, centre: tuple[float, float], th0: float, th1: fl
         x=rx, y=ry, allowed=uy < ARC_LOWEST_Y,
         start=(th >= min(start)) & (th <= max(start)),
         end=(th >= min(end)) & (th <= max(end)),
-        prior=_prior(rr, np.full_like(rr, usual_r), spread),
+        prior=_prior(rr, np.full_like(rr, usual_r), spread, PRIOR_WEIGHT),
         no_inward=th >= LIFE_NO_CURL_FROM,
     )
 
