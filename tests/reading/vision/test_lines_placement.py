@@ -7,13 +7,18 @@ import importlib.util
 import json
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 
-from rekha.reading.types import HandMeasurements, MeasurementRefused
+from rekha.reading.types import HandMeasurements, LineName, MeasurementRefused
 from rekha.reading.vision import CLEAR_CONFIDENCE
+from rekha.reading.vision import lines as L
+from rekha.reading.vision.lines import Traced
+from rekha.reading.vision.tracer import Trace
 
 pytestmark = pytest.mark.fixtures
 
@@ -74,24 +79,52 @@ def test_life_line_arcs_around_the_thumb_ball(measured: Get) -> None:
         assert life.found and life.curvature is not None and life.curvature > 0.15, name
 
 
-def test_confidence_shrinks_beyond_the_crease_depth_it_was_fitted_on(measured: Get) -> None:
-    """The placement model was fitted on photos up to CALIBRATED_DEPTH_MAX; a deeper-creased
-    palm (left_11: dark skin, many strong creases) gets its confidence scaled down by
-    max/depth, a shallow one (right_02) keeps it whole."""
-    from rekha.reading.vision.lines import CALIBRATED_DEPTH_MAX, depth_factor
+def _on_usual_course(name: LineName) -> Traced:
+    """A trace lying on the line's usual course, with even evidence."""
+    if name is LineName.life:
+        th = np.radians(np.linspace(-80.0, 30.0, 60))
+        units = np.stack([L.LIFE_CENTRE[0] + L.LIFE_RADIUS * np.cos(th),
+                          L.LIFE_CENTRE[1] + L.LIFE_RADIUS * np.sin(th)], axis=1)
+    else:
+        band = L.HEART if name is LineName.heart else L.HEAD
+        x = np.linspace(min(k[0] for k in band.usual), max(k[0] for k in band.usual), 60)
+        units = np.stack([x, L._interp(band.usual, x)], axis=1)
+    trace = Trace(raster=units * 320.0, evidence=np.full(len(units), 0.6), gain=1.0)
+    return Traced(name, trace, units)
 
-    assert depth_factor(None) == 1.0
-    assert depth_factor(CALIBRATED_DEPTH_MAX) == 1.0
-    assert depth_factor(2 * CALIBRATED_DEPTH_MAX) == pytest.approx(0.5)
+
+@pytest.mark.parametrize("name", [LineName.heart, LineName.head, LineName.life])
+def test_confidence_falls_with_crease_depth_and_distance_from_the_usual_course(
+        name: LineName) -> None:
+    """The fitted model (benchmarks/fit_confidence.py): on deeply creased palms a strong crease
+    is often the wrong one, and a trace far from the line's usual course has usually left it;
+    beyond the deepest tuning photo the confidence also shrinks by max/depth."""
+    traced = _on_usual_course(name)
+    depths = [0.05, 0.15, 0.25, L.CALIBRATED_DEPTH_MAX, 2 * L.CALIBRATED_DEPTH_MAX]
+    confs = [L.line_confidence(name, traced, d) for d in depths]
+    assert confs == sorted(confs, reverse=True) and confs[0] > confs[-2] > confs[-1]
+    assert confs[-1] <= 0.5 * confs[-2] + 1e-3
+    assert L.depth_factor(None) == 1.0 and L.depth_factor(L.CALIBRATED_DEPTH_MAX) == 1.0
+    assert L.depth_factor(2 * L.CALIBRATED_DEPTH_MAX) == pytest.approx(0.5)
+    assert traced.units is not None
+    away = replace(traced, units=traced.units + np.array([0.0, 0.12]))
+    assert L.line_confidence(name, away, 0.1) < L.line_confidence(name, traced, 0.1)
+    with pytest.raises(ValueError):
+        L.line_confidence(name, traced)
+
+
+def test_clear_lines_are_the_ones_the_confidence_calls_clear(measured: Get) -> None:
+    """clearly_visible is exactly confidence >= CLEAR_CONFIDENCE, and the deepest-creased
+    palm (left_11) reads lower than a shallow one (right_02) on every principal line."""
     deep, shallow = measured("left_11.jpg"), measured("right_02.jpg")
     assert isinstance(deep, HandMeasurements) and isinstance(shallow, HandMeasurements)
-    assert deep.quality.sharpness > 1.5 * CALIBRATED_DEPTH_MAX
-    assert shallow.quality.sharpness <= CALIBRATED_DEPTH_MAX
-    factor = depth_factor(deep.quality.sharpness)
+    assert deep.quality.sharpness > 2 * shallow.quality.sharpness
+    for m in (deep, shallow):
+        for n in ("heart", "head", "life"):
+            line = m.lines[n]  # type: ignore[index]
+            if line.found:
+                assert line.clearly_visible == (line.confidence >= CLEAR_CONFIDENCE), n
     for n in ("heart", "head", "life"):
-        line = deep.lines[n]  # type: ignore[index]
-        if line.found:
-            # the fitted lower bound is below 1, so the scaled one is below the factor
-            assert line.confidence <= factor + 1e-3, n
-            assert line.clearly_visible == (line.confidence >= CLEAR_CONFIDENCE), n
-    assert shallow.lines["heart"].clearly_visible  # type: ignore[index]
+        d, s = deep.lines[n], shallow.lines[n]  # type: ignore[index]
+        if d.found and s.found:
+            assert d.confidence < s.confidence, n

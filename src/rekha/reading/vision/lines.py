@@ -20,9 +20,11 @@ from rekha.reading.vision.tracer import F32, F64, Strip, Trace, trace
 
 Knots = Sequence[tuple[float, float]]
 
-# Confidence at or above which a line is reported as clearly visible (see docs/engine.md for
-# how it was chosen on the tuning part of the fixtures).
-CLEAR_CONFIDENCE = 0.5
+# Confidence at or above which a line is reported as clearly visible: the lowest bar at which
+# the principal lines called clear were placed at least 90 % of the time, judged on
+# leave-one-photo-out confidences of the tuning part (benchmarks/fit_confidence.py prints it;
+# docs/engine.md).
+CLEAR_CONFIDENCE = 0.7
 
 # Toll per step, in units of normalised crease strength: a path keeps going while the crease
 # under it is stronger than this on average.
@@ -363,61 +365,67 @@ def strength_confidence(name: LineName, tr: Trace, units: F64) -> float:
 
 
 # Confidence of the principal lines: a logistic model of "placed where a person traced it"
-# (score_lines.py's rule), fitted on the tuning part of the labelled fixtures only
-# (yeonsumia/palmistry photos; leave-one-photo-out log-loss chose the features and the L2
-# weight 0.3, see docs/engine.md). Features tried: mean crease strength, unbroken share,
-# length over the line's usual length, share cut off, distance from the usual course. Only
-# length (a line running on far past its usual length has usually left its crease) and
-# distance from the usual course predicted placement: crease strength does NOT tell a right
-# crease from a wrong one, so it is not used.
-# Refitted after the tracer's zones changed (mask, life curl, head start, heart end, 9 %
-# faint-end window): leave-one-photo-out log-loss now keeps only the distance from the usual
-# course (length no longer helps: weight 0), and even that tells little; the model is mostly
-# each line's own rate of being placed on the tuning part.
-PLACED_INTERCEPT = {LineName.heart: 2.96, LineName.head: 1.05, LineName.life: 1.29}
-PLACED_LENGTH_WEIGHT = 0.0
-PLACED_OFFSET_WEIGHT = -1.53
-# 13 photos pin these weights down only loosely, so the confidence reported is the lower
-# one-sigma bound of the fitted probability (Laplace approximation: the inverse Hessian of
-# the fit, over [heart, head, life, offset]): a line is called clear only when the tuning
-# evidence supports it beyond its own uncertainty. The fitted probabilities put head and life
-# near their tuning rates (about 0.55), which would have called coin tosses "clear".
+# (score_lines.py's rule), fitted on the tuning part of the labelled fixtures only by
+# benchmarks/fit_confidence.py, which compares feature sets and L2 weights by
+# leave-one-photo-out log-loss and prints these constants (see docs/engine.md). Features
+# offered: the mean distance from the line's usual course, the photo's crease depth, the
+# traced length over the usual length, the mean crease strength and the share trimmed.
+PLACED_INTERCEPT = {LineName.heart: 3.504, LineName.head: 2.335, LineName.life: 2.288}
+PLACED_WEIGHTS: dict[str, float] = {"offset": -0.770, "depth": -1.105}
+# The confidence reported is the lower one-sigma bound of the fitted probability (Laplace
+# approximation: the inverse Hessian of the fit, over [heart, head, life, *PLACED_WEIGHTS]):
+# a line is called clear only when the tuning evidence supports it beyond its own
+# uncertainty (a few dozen photos pin the weights down only loosely).
 PLACED_COVARIANCE = (
-    (1.2292, 0.2534, 0.3369, -0.5355),
-    (0.2534, 0.6995, 0.4697, -0.7466),
-    (0.3369, 0.4697, 0.9831, -0.9926),
-    (-0.5355, -0.7466, -0.9926, 1.5779),
+    (0.8763, 0.4978, 0.5333, -0.2614, -0.2368),
+    (0.4978, 0.7143, 0.5069, -0.3543, -0.1897),
+    (0.5333, 0.5069, 0.7636, -0.3867, -0.2020),
+    (-0.2614, -0.3543, -0.3867, 0.6618, 0.0139),
+    (-0.2368, -0.1897, -0.2020, 0.0139, 0.1181),
 )
 _PLACED_ORDER = (LineName.heart, LineName.head, LineName.life)
+# The crease depth (RidgeMaps.crease_contrast, reported as quality.sharpness) enters the model
+# in tenths.
+DEPTH_UNIT = 0.1
+# The deepest crease depth among the tuning photos: beyond it the fit is an extrapolation,
+# and the confidence shrinks in proportion to how far past it the photo lies.
+CALIBRATED_DEPTH_MAX = 0.380
 
 
-# The model above was fitted on photos whose crease depth (RidgeMaps.crease_contrast, reported
-# as quality.sharpness) ran from 0.054 to this, the deepest of the tuning part (benchmarks/
-# lines.py prints it). On deeper-creased palms the fit is an extrapolation, and there the
-# benchmark measured placement falling steeply (many strong creases to choose among), so the
-# confidence shrinks in proportion to how far past this depth the photo lies.
-CALIBRATED_DEPTH_MAX = 0.169
-
-
-def depth_factor(depth: float | None) -> float:
+def depth_factor(depth: float | None, calibrated_max: float | None = None) -> float:
     """1 inside the depth range the confidence was fitted on; max/depth beyond it."""
-    if depth is None or depth <= CALIBRATED_DEPTH_MAX:
+    top = CALIBRATED_DEPTH_MAX if calibrated_max is None else calibrated_max
+    if depth is None or depth <= top:
         return 1.0
-    return CALIBRATED_DEPTH_MAX / depth
+    return top / depth
+
+
+def placed_features(name: LineName, traced: Traced, depth: float) -> dict[str, float]:
+    """Every feature the placement model may use (fit_confidence.py chooses among them)."""
+    assert traced.trace is not None and traced.units is not None
+    return {
+        "offset": course_offset(name, traced.units),
+        "depth": depth / DEPTH_UNIT,
+        "length": min(polyline_length(traced.units) / USUAL_LENGTH_UNITS[name], 1.5),
+        "strength": float(np.mean(traced.trace.evidence)),
+        "cut": traced.cut_share,
+    }
 
 
 def line_confidence(name: LineName, traced: Traced, depth: float | None = None) -> float:
-    """`depth`: the photo's crease depth (RidgeMaps.crease_contrast), when known."""
+    """`depth`: the photo's crease depth (RidgeMaps.crease_contrast); the principal lines
+    need it."""
     assert traced.trace is not None and traced.units is not None
     if name not in PLACED_INTERCEPT:
         return strength_confidence(name, traced.trace, traced.units)
-    length = min(polyline_length(traced.units) / USUAL_LENGTH_UNITS[name], 1.5)
-    offset = course_offset(name, traced.units)
-    z = (PLACED_INTERCEPT[name] + PLACED_LENGTH_WEIGHT * length
-         + PLACED_OFFSET_WEIGHT * offset)
-    x = np.array([float(n is name) for n in _PLACED_ORDER] + [offset])
+    if depth is None:
+        raise ValueError("the principal lines' confidence needs the photo's crease depth")
+    feats = placed_features(name, traced, depth)
+    x = np.array([float(n is name) for n in _PLACED_ORDER]
+                 + [feats[f] for f in PLACED_WEIGHTS])
+    w = np.array([PLACED_INTERCEPT[n] for n in _PLACED_ORDER] + list(PLACED_WEIGHTS.values()))
     spread = float(np.sqrt(max(float(x @ np.array(PLACED_COVARIANCE) @ x), 0.0)))
-    return round(float(1.0 / (1.0 + np.exp(-(z - spread)))) * depth_factor(depth), 3)
+    return round(float(1.0 / (1.0 + np.exp(-(x @ w - spread)))) * depth_factor(depth), 3)
 
 
 USUAL_LENGTH_UNITS = {LineName.heart: 0.62, LineName.head: 0.65, LineName.life: 0.85}
@@ -431,20 +439,6 @@ def course_offset(name: LineName, units: F64) -> float:
     band = HEART if name is LineName.heart else HEAD
     usual = _interp(band.usual, units[:, 0].astype(np.float64))
     return float(np.mean(np.abs(units[:, 1] - usual)) / band.spread)
-
-
-def line_features(name: LineName, traced: Traced) -> F64:
-    """What the fitted confidence looks at (see PLACED_MODEL)."""
-    assert traced.trace is not None and traced.units is not None
-    ev = traced.trace.evidence
-    length = polyline_length(traced.units) / USUAL_LENGTH_UNITS[name]
-    return np.array([
-        float(np.mean(ev)),
-        float(np.mean(ev >= 3 * BREAK_LEVEL)),
-        min(length, 1.5),
-        traced.cut_share,
-        course_offset(name, traced.units),
-    ], dtype=np.float64)
 
 
 # Lines that are often absent: reported only when clearly visible, never as a guess.
