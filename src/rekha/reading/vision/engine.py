@@ -209,6 +209,8 @@ def trace_all(maps: RidgeMaps, frame: PalmFrame) -> dict[LineName, list[L.Traced
                     L.LIFE_START, L.LIFE_END, L.LIFE_RADIUS, L.LIFE_SPREAD),
         p, near_heart,
     )
+    # where the arc search entered the line along a fold from the web, begin it at the web
+    life = L.start_at_apex(maps, frame, life, p, near_heart)
     head_forbid = L.forbid_inside_life(frame, life.units, L.HEAD_LIFE_MARGIN, near_heart)
     head = L.run_tracer(maps, frame, LineName.head, strip(frame, L.HEAD, L.HEAD_PRIOR_WEIGHT), p,
                         head_forbid)

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from rekha.reading.types import LineName
-from rekha.reading.vision.frame import PalmFrame
+from rekha.reading.vision.frame import PalmFrame, invert_affine
 from rekha.reading.vision.ridges import RidgeMaps
 from rekha.reading.vision.tracer import F32, F64, Strip, Trace, trace
 
@@ -524,3 +524,148 @@ def zones(name: LineName, units: F64, traced: dict[LineName, list[Traced]]) -> t
 def _xy_sorted(p: F64) -> tuple[F64, F64]:
     order = np.argsort(p[:, 0])
     return p[order, 0], p[order, 1]
+
+
+# --- The life line's start at the thumb-index web -------------------------------------------
+# The life line often begins at the apex of the skin web
+# between thumb and index finger, lower and nearer the thumb than the fold the arc search
+# prefers higher up at the radial edge (the radius prior pulls the arc away from the apex,
+# which lies well inside the usual radius). The web's apex is found on the hand's own outline;
+# from it a short connector is searched to the traced line's first part, and spliced in only
+# where a crease really runs there.
+# The web lies in this box (canonical units: left of the index knuckle's column, between the
+# index knuckle's row and the thumb's metacarpal joint's level), and its tip points towards
+# the palm's radial centre, here.
+APEX_BOX = ((-0.90, -1.00), (-0.25, -0.45))
+APEX_TOWARDS = (-0.15, -0.60)
+# The connector may join the traced line within this share of its length from its start
+# (beyond, the two have run together for a good part of the line and nothing is gained).
+APEX_JOIN_SHARE = 0.5
+# ...ending within this distance of the line (palm lengths: about a crease's width).
+APEX_JOIN_UNITS = 0.012
+# Half-width of the connector's search at the apex and at the line (palm lengths).
+APEX_HALF = (0.02, 0.10)
+# The connector is kept when its crease (median strength) is at least this share of the
+# traced line's own median: relative to the line, so a faint photo is judged by its own lines.
+# None: never. Tuning part: life placed the same for any share from 0 to 0.7 (the hook test
+# decides), fewer from 0.8; 0.5 keeps a connector over bare skin out.
+APEX_SHARE: float | None = 0.5
+# ...and joins the line no closer to its start than this (palm lengths): a shorter connector
+# adds nothing the scoring tolerance would not already cover.
+APEX_MIN_UNITS = 0.05
+# A traced start is a hook (see hooks_at_start) when its highest point lies this far along
+# it: more than a crease's own wobble over the scoring tolerance (3 % of palm length). On the
+# tuning part the climb was 0 to 0.03 on the palms whose label starts where the trace does,
+# 0.07 to 0.11 on the three whose label starts at the web's apex.
+APEX_HOOK_UNITS = 0.05
+
+
+def hooks_at_start(units: F64) -> bool:
+    """Whether the traced line climbs before it arcs down: its highest point (towards the
+    fingers) lies more than APEX_HOOK_UNITS along it from its start. From its start at the
+    radial edge the life line only descends around the thumb's ball; a path whose first part
+    climbs came up out of the web along a fold, and entered the line from the side."""
+    top = int(np.argmin(units[:, 1]))
+    return bool(_along(units)[top] > APEX_HOOK_UNITS)
+
+
+def web_apex(maps: RidgeMaps, frame: PalmFrame) -> F64 | None:
+    """Tip of the background wedge between thumb and index finger (canonical units): the point
+    off the palm's mask in APEX_BOX nearest APEX_TOWARDS, i.e. as deep into the palm as the
+    web reaches."""
+    h, w = maps.mask.shape
+    inv = invert_affine(frame.units_to_raster)
+    yy, xx = np.mgrid[0:h, 0:w]
+    ux = inv[0, 0] * xx + inv[0, 1] * yy + inv[0, 2]
+    uy = inv[1, 0] * xx + inv[1, 1] * yy + inv[1, 2]
+    (x0, y0), (x1, y1) = APEX_BOX
+    off = ~maps.mask & (ux > x0) & (ux < x1) & (uy > y0) & (uy < y1)
+    if not off.any():
+        return None
+    d = np.where(off, np.hypot(ux - APEX_TOWARDS[0], uy - APEX_TOWARDS[1]), np.inf)
+    i = np.unravel_index(int(np.argmin(d)), d.shape)
+    return np.array([ux[i], uy[i]], dtype=np.float64)
+
+
+def _along(units: F64) -> F64:
+    return np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(units, axis=0), axis=1))])
+
+
+def connector_strip(frame: PalmFrame, apex: F64, line: F64) -> Strip | None:
+    """A cone from the apex towards the first part of `line` (canonical units): t runs from
+    the apex towards the middle of that part, the cone widening from APEX_HALF[0] to
+    APEX_HALF[1]; the path may only start at the apex and only end on that part of the line."""
+    along = _along(line)
+    part = line[along <= APEX_JOIN_SHARE * along[-1]]
+    if len(part) < 2:
+        return None
+    aim = part[len(part) // 2]
+    reach = float(np.linalg.norm(aim - apex))
+    if reach < APEX_MIN_UNITS:
+        return None
+    d = (aim - apex) / reach
+    n = np.array([-d[1], d[0]])
+    # reach on past the aim as far as the joinable part extends beyond it
+    length = max(float(np.max((part - apex) @ d)), reach) + APEX_JOIN_UNITS
+    s_px = frame.px_per_unit
+    t = np.linspace(0.0, length, max(2, round(length * s_px)))
+    s = np.linspace(-APEX_HALF[1], APEX_HALF[1], max(2, round(2 * APEX_HALF[1] * s_px)))
+    tt, ss = np.meshgrid(t, s, indexing="ij")
+    ux = apex[0] + tt * d[0] + ss * n[0]
+    uy = apex[1] + tt * d[1] + ss * n[1]
+    half = APEX_HALF[0] + (APEX_HALF[1] - APEX_HALF[0]) * np.clip(tt / reach, 0.0, 1.0)
+    dense = simplify(part, 0.003)
+    near = np.hypot(ux[..., None] - dense[:, 0], uy[..., None] - dense[:, 1]).min(axis=2)
+    rx, ry = _to_raster(frame, ux, uy)
+    return Strip(
+        x=rx, y=ry, allowed=np.abs(ss) <= half,
+        start=t <= APEX_JOIN_UNITS,
+        end=(near <= APEX_JOIN_UNITS) & (tt >= APEX_MIN_UNITS),
+    )
+
+
+def start_at_apex(maps: RidgeMaps, frame: PalmFrame, traced: Traced, toll: float,
+                  forbid: F32 | None = None) -> Traced:
+    """`traced` begun at the web's apex instead, where its start hooks (see hooks_at_start)
+    and a crease runs from the apex to it."""
+    if APEX_SHARE is None or traced.trace is None or traced.units is None:
+        return traced
+    if not hooks_at_start(traced.units):
+        return traced
+    apex = web_apex(maps, frame)
+    if apex is None:
+        return traced
+    strip = connector_strip(frame, apex, traced.units)
+    if strip is None:
+        return traced
+    link = joining_part(frame, trace(maps, strip, toll=toll, forbid=forbid), traced.units)
+    if link is None:
+        return traced
+    own = float(np.median(traced.trace.evidence))
+    if float(np.median(link.evidence)) < APEX_SHARE * own:
+        return traced
+    # splice: the connector, then the line from the point it joins (trace and units share
+    # their points one to one)
+    j = int(np.argmin(np.linalg.norm(traced.units - frame.units_from_raster(link.raster[-1:]),
+                                     axis=1)))
+    raster = np.concatenate([link.raster, traced.trace.raster[j + 1:]])
+    evidence = np.concatenate([link.evidence, traced.trace.evidence[j + 1:]])
+    units = smooth_path(frame.units_from_raster(raster))
+    return Traced(traced.name, Trace(raster, evidence, traced.trace.gain + link.gain), units,
+                  traced.cut_share)
+
+
+def joining_part(frame: PalmFrame, link: Trace | None, line: F64) -> Trace | None:
+    """The connector up to where it first meets the line (past APEX_MIN_UNITS): beyond, the
+    search may run on along the line itself, whose crease would then count as the
+    connector's own."""
+    if link is None or len(link.raster) < 3:
+        return None
+    units = frame.units_from_raster(link.raster)
+    dense = simplify(line, 0.003)
+    near = np.hypot(units[:, None, 0] - dense[:, 0], units[:, None, 1] - dense[:, 1]).min(axis=1)
+    meets = np.flatnonzero((near <= APEX_JOIN_UNITS) & (_along(units) >= APEX_MIN_UNITS))
+    if not len(meets) or meets[0] < 2:
+        return None
+    k = int(meets[0]) + 1
+    return Trace(raster=link.raster[:k], evidence=link.evidence[:k], gain=link.gain)

@@ -32,7 +32,9 @@ class Strip:
     y: F32
     allowed: B  # cells the line may pass through
     start: npt.NDArray[np.bool_]  # (T,) steps where the line may begin
-    end: npt.NDArray[np.bool_]  # (T,) steps where the line may end
+    # (T,) steps where the line may end, or (T, S) cells where it may end (a connector that
+    # must end on another line)
+    end: npt.NDArray[np.bool_]
     prior: F32 | None = None  # (T, S) added to each cell's gain: the line's usual course
     # (T,) steps at which the path may not step towards lower s (the life line's lower part
     # may not curl back in towards the thumb)
@@ -127,7 +129,8 @@ def trace(maps: RidgeMaps, strip: Strip, *, toll: float, bend: int = 1,
             best_k[better] = started
         best[~allowed[t]] = NEG
 
-    ends = np.where(strip.end[:, None], score, NEG)
+    end_cells = strip.end if strip.end.ndim == 2 else strip.end[:, None]
+    ends = np.where(end_cells, score, NEG)
     t_end, s_end = np.unravel_index(int(np.argmax(ends)), ends.shape)
     if ends[t_end, s_end] <= NEG / 2:
         return None
