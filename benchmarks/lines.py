@@ -189,6 +189,7 @@ def main() -> None:
                         ("held-out part (other people)", parts["held_out"]),
                         ("all labelled palms", parts["tune"] | parts["held_out"])):
         print(f"## {name}: {len(stems)} photos")
+        print(", ".join(sorted(stems)))
         print(score(records, stems))
         per = score(records, stems, "--per-photo")
         print("\n".join(confidence_table(records, per)))
