@@ -53,6 +53,32 @@ FAINT_WINDOW_UNITS = 0.09
 TRIMMED = frozenset({LineName.heart, LineName.head, LineName.life, LineName.fate,
                      LineName.bracelet})
 
+# The head line's far end (towards the little finger's side). Two ways its trace went wrong
+# there on the tuning part: it left the line at a sharp turn and ran on along another crease
+# into the hypothenar (left_07), or it stopped short where the line, sloping down more
+# steeply than the head band's columns let the path follow, fades (left_03, left_04,
+# right_heic_01, right_07). Both are judged against the line's own course, not a usual one.
+# A head line bends gently: a turn of more than END_KINK_DEG between the path's direction over
+# END_KINK_WINDOW_UNITS before and after a point in its last third is the path leaving its
+# crease, and it is cut there. Tuning part: head placed 13/20 for any angle 25-40, window
+# 0.04-0.09, from 0.6-0.7 of its length (12/20 from 0.5: earlier cuts take real bends).
+EXTENDED = frozenset({LineName.head})
+END_KINK_DEG = 30.0
+END_KINK_WINDOW_UNITS = 0.06
+END_KINK_FROM = 0.65
+# Then the line is followed on along its own direction (over its last END_DIRECTION_UNITS),
+# for up to END_EXTEND_UNITS, within END_HALF_WIDTH_UNITS of that straight continuation, by the
+# same DP in a strip laid along it (so a steep slope costs nothing there). What it finds beyond
+# where the first pass stopped is a guess, so it pays the minor lines' stricter toll: tuning
+# part 12/20 at 0.25, 13/20 at 0.30, 11/20 at 0.35; 13/20 for an extension of 0.15-0.25
+# (12/20 at 0.3), a half width of 0.03-0.06, a direction taken over 0.06-0.15. Neither step
+# helps alone (cut only or extension only: 11/20): the cut drops the run-on, the
+# extension then finds the line's real course beyond the turn.
+END_DIRECTION_UNITS = 0.10
+END_EXTEND_UNITS = 0.20
+END_HALF_WIDTH_UNITS = 0.04
+END_EXTEND_TOLL = TOLL["minor"]
+
 LIFE_CENTRE = (-0.50, -0.30)  # the thumb ball's centre, around which the life line arcs
 LIFE_RADIUS = 0.52  # its usual distance from there
 LIFE_SPREAD = 0.07  # how far from that radius it commonly lies
@@ -274,6 +300,62 @@ def smooth_path(units: F64, window_units: float = SMOOTH_UNITS) -> F64:
     return np.asarray(out, dtype=np.float64)
 
 
+def _arc_length(units: F64) -> F64:
+    return np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(units, axis=0), axis=1))])
+
+
+def _point_at(units: F64, along: F64, a: float) -> F64:
+    return np.array([np.interp(a, along, units[:, 0]), np.interp(a, along, units[:, 1])])
+
+
+def kink_end(units: F64) -> int:
+    """Number of points to keep: the path up to the first sharp turn (END_KINK_DEG) in its
+    last part, or all of it. `units`: the smoothed path, its end last."""
+    along = _arc_length(units)
+    total = float(along[-1])
+    w = END_KINK_WINDOW_UNITS
+    cos_bar = float(np.cos(np.radians(END_KINK_DEG)))
+    for i in range(len(units)):
+        a = float(along[i])
+        if a < max(END_KINK_FROM * total, w) or total - a < w:
+            continue
+        before = units[i] - _point_at(units, along, a - w)
+        after = _point_at(units, along, a + w) - units[i]
+        norm = float(np.linalg.norm(before) * np.linalg.norm(after))
+        if norm > 0 and float(before @ after) / norm < cos_bar:
+            return i
+    return len(units)
+
+
+def extend_end(maps: RidgeMaps, frame: PalmFrame, tr: Trace, forbid: F32 | None) -> Trace:
+    """Follow the path on past its end along its own direction, as far as the crease there
+    pays END_EXTEND_TOLL (the DP in a strip laid along the straight continuation)."""
+    units = smooth_path(frame.units_from_raster(tr.raster))
+    along = _arc_length(units)
+    end = units[-1]
+    d = end - _point_at(units, along, max(float(along[-1]) - END_DIRECTION_UNITS, 0.0))
+    if float(np.linalg.norm(d)) < 1e-6:
+        return tr
+    d = d / np.linalg.norm(d)
+    normal = np.array([-d[1], d[0]])
+    cell = 1.0 / frame.px_per_unit
+    t = np.arange(0.0, END_EXTEND_UNITS, cell)
+    if len(t) < 2:
+        return tr
+    s = np.arange(-END_HALF_WIDTH_UNITS, END_HALF_WIDTH_UNITS + cell / 2, cell)
+    tt, ss = np.meshgrid(t, s, indexing="ij")
+    rx, ry = _to_raster(frame, end[0] + tt * d[0] + ss * normal[0],
+                        end[1] + tt * d[1] + ss * normal[1])
+    allowed = np.ones(tt.shape, np.bool_)
+    allowed[0] = np.abs(s) <= cell  # it begins where the path ended
+    strip = Strip(x=rx, y=ry, allowed=allowed, start=t <= 0.0, end=np.ones(len(t), np.bool_))
+    ext = trace(maps, strip, toll=END_EXTEND_TOLL, forbid=forbid)
+    if ext is None or len(ext.raster) < 2:
+        return tr
+    return Trace(raster=np.concatenate([tr.raster, ext.raster[1:]]),
+                 evidence=np.concatenate([tr.evidence, ext.evidence[1:]]), gain=tr.gain)
+
+
 def trim_faint_ends(evidence: F64, units: F64) -> tuple[int, int]:
     """Cut each end back to where the crease is at least FAINT_SHARE of this line's own
     typical strength (over a short window), so a path does not run on over faint skin
@@ -299,10 +381,15 @@ def run_tracer(maps: RidgeMaps, frame: PalmFrame, name: LineName, strip: Strip, 
     first_len = polyline_length(frame.units_from_raster(tr.raster))
     if name not in TRIMMED:
         return Traced(name, tr, smooth_path(frame.units_from_raster(tr.raster)))
+    if name in EXTENDED:
+        keep = kink_end(smooth_path(frame.units_from_raster(tr.raster)))
+        tr = Trace(raster=tr.raster[:keep], evidence=tr.evidence[:keep], gain=tr.gain)
     i, j = trim_faint_ends(tr.evidence, frame.units_from_raster(tr.raster))
     if j - i < 3:
         return Traced(name, None, None)
     tr = Trace(raster=tr.raster[i:j], evidence=tr.evidence[i:j], gain=tr.gain)
+    if name in EXTENDED:
+        tr = extend_end(maps, frame, tr, forbid)
     units = smooth_path(frame.units_from_raster(tr.raster))
     cut = 1.0 - polyline_length(units) / max(first_len, 1e-6)
     return Traced(name, tr, units, float(np.clip(cut, 0.0, 1.0)))
