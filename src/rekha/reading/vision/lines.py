@@ -653,7 +653,7 @@ def hooks_at_start(units: F64) -> bool:
     radial edge the life line only descends around the thumb's ball; a path whose first part
     climbs came up out of the web along a fold, and entered the line from the side."""
     top = int(np.argmin(units[:, 1]))
-    return bool(_along(units)[top] > APEX_HOOK_UNITS)
+    return bool(_arc_length(units)[top] > APEX_HOOK_UNITS)
 
 
 def web_apex(maps: RidgeMaps, frame: PalmFrame) -> F64 | None:
@@ -674,15 +674,11 @@ def web_apex(maps: RidgeMaps, frame: PalmFrame) -> F64 | None:
     return np.array([ux[i], uy[i]], dtype=np.float64)
 
 
-def _along(units: F64) -> F64:
-    return np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(units, axis=0), axis=1))])
-
-
 def connector_strip(frame: PalmFrame, apex: F64, line: F64) -> Strip | None:
     """A cone from the apex towards the first part of `line` (canonical units): t runs from
     the apex towards the middle of that part, the cone widening from APEX_HALF[0] to
     APEX_HALF[1]; the path may only start at the apex and only end on that part of the line."""
-    along = _along(line)
+    along = _arc_length(line)
     part = line[along <= APEX_JOIN_SHARE * along[-1]]
     if len(part) < 2:
         return None
@@ -751,7 +747,7 @@ def joining_part(frame: PalmFrame, link: Trace | None, line: F64) -> Trace | Non
     units = frame.units_from_raster(link.raster)
     dense = simplify(line, 0.003)
     near = np.hypot(units[:, None, 0] - dense[:, 0], units[:, None, 1] - dense[:, 1]).min(axis=1)
-    meets = np.flatnonzero((near <= APEX_JOIN_UNITS) & (_along(units) >= APEX_MIN_UNITS))
+    meets = np.flatnonzero((near <= APEX_JOIN_UNITS) & (_arc_length(units) >= APEX_MIN_UNITS))
     if not len(meets) or meets[0] < 2:
         return None
     k = int(meets[0]) + 1
