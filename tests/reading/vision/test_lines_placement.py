@@ -128,3 +128,43 @@ def test_clear_lines_are_the_ones_the_confidence_calls_clear(measured: Get) -> N
         d, s = deep.lines[n], shallow.lines[n]  # type: ignore[index]
         if d.found and s.found:
             assert d.confidence < s.confidence, n
+
+
+def test_a_head_path_is_cut_at_a_sharp_turn_in_its_last_third_only() -> None:
+    x = np.linspace(-0.4, 0.3, 141)
+    straight = np.stack([x, -0.75 + 0.25 * (x + 0.4)], axis=1)
+    assert L.kink_end(straight) == len(straight)
+    # a gentle bend (a circle's arc turning 35 degrees over the whole line) is a head line
+    th = np.radians(np.linspace(-20.0, 15.0, 141))
+    gentle = np.stack([np.sin(th), -np.cos(th)], axis=1) * 1.1 + [0.0, 0.35]
+    assert L.kink_end(gentle) == len(gentle)
+    # turning 60 degrees at 80 % of its length: cut there, not before
+    turn = np.vstack([straight[:113], straight[112] + np.outer(np.linspace(0.005, 0.15, 30),
+                                                                [0.5, 0.866])])
+    keep = L.kink_end(turn)
+    assert 105 <= keep <= 115
+    # the same turn at 30 % of its length is a bend of the line, kept
+    early = np.vstack([straight[:42], straight[41] + np.outer(np.linspace(0.005, 0.5, 99),
+                                                               [0.5, 0.866])])
+    assert L.kink_end(early) == len(early)
+
+
+@pytest.mark.parametrize(("name", "share"), [("left_07.jpg", "on"),
+                                           ("right_heic_01.heic", "cover")])
+def test_the_head_line_ends_where_its_crease_does(
+        measured: Get, fixtures_dir: Path, name: str, share: str) -> None:
+    """left_07: the head ran on 0.4 of its length past the label's end into the hypothenar
+    (on the label 60 %, now 100 %); right_heic_01: it stopped 0.13 of the label short, where
+    the line slopes down more steeply than the head band's columns let the path follow
+    (covering 87 %, now 100 %)."""
+    sc = _scorer(fixtures_dir)
+    lab = json.loads((fixtures_dir / "lines" / f"{Path(name).stem}.json").read_text())
+    m = measured(name)
+    assert isinstance(m, HandMeasurements)
+    (wx, wy), (mx, my) = lab["palm_length"]
+    tau = 0.03 * math.hypot(mx - wx, my - wy)
+    mine = [(float(x), float(y)) for x, y in m.lines["head"].points]  # type: ignore[index]
+    gold = [(float(x), float(y)) for x, y in lab["lines"]["head"]]
+    value = (sc.within(sc.resample(mine, tau / 3), gold, tau) if share == "on"
+             else sc.within(sc.resample(gold, tau / 3), mine, tau))
+    assert value >= 0.9, f"{name}: {share} {value:.2f}"
