@@ -79,6 +79,25 @@ END_EXTEND_UNITS = 0.20
 END_HALF_WIDTH_UNITS = 0.04
 END_EXTEND_TOLL = TOLL["minor"]
 
+# The heart line's far end (towards the index finger). Traced from the percussion edge it
+# rises or runs level towards the fingers and never turns back towards the wrist (the
+# labelled hearts of the tuning part fall back by at most 0.013 palm lengths anywhere along
+# them, all but hard_partial_01's, twice a heart's usual length): a path that climbs and
+# then falls back has left the line over a crossing crease or a fold at the finger bases
+# (right_01). It is cut at its highest point before it first falls back by more than
+# HEART_DROP_UNITS, the scoring tolerance (3 % of palm length, the spread of a person's
+# tracing of one crease), and then followed on along its own direction as the head line is
+# (extend_end): the line's real course lies beyond the cut. Only where it was cut:
+# extending every heart lost right_heic_01 and left_12, whose ends run on along crossing
+# folds. Tuning part: heart 17/22 -> 18/22 for a fall of 0.028-0.036 (17/22 at 0.025,
+# which cuts left_12's real course, and at 0.038, which misses right_01), for falls judged
+# from 0.2-0.8 of the path's length on (from its start the percussion end's own dip on
+# left_07 was cut too: 17/22), the same for an extension of 0.15-0.25 and without one
+# (right_01 then only just placed: 80 % of its label covered, 98 % with it).
+DROPPED = frozenset({LineName.heart})
+HEART_DROP_UNITS = 0.03
+HEART_DROP_FROM = 0.5
+
 LIFE_CENTRE = (-0.50, -0.30)  # the thumb ball's centre, around which the life line arcs
 LIFE_RADIUS = 0.52  # its usual distance from there
 LIFE_SPREAD = 0.07  # how far from that radius it commonly lies
@@ -327,6 +346,19 @@ def kink_end(units: F64) -> int:
     return len(units)
 
 
+def drop_end(units: F64) -> int:
+    """Number of points to keep: the path up to its highest point (towards the fingers) before
+    it first falls back below that point by more than HEART_DROP_UNITS in its last part, or
+    all of it. `units`: the smoothed path, traced from the percussion edge, its end last."""
+    along = _arc_length(units)
+    y = units[:, 1]
+    fall = y - np.minimum.accumulate(y)
+    over = np.flatnonzero((fall > HEART_DROP_UNITS) & (along >= HEART_DROP_FROM * along[-1]))
+    if not len(over):
+        return len(units)
+    return int(np.argmin(y[: int(over[0]) + 1])) + 1
+
+
 def extend_end(maps: RidgeMaps, frame: PalmFrame, tr: Trace, forbid: F32 | None) -> Trace:
     """Follow the path on past its end along its own direction, as far as the crease there
     pays END_EXTEND_TOLL (the DP in a strip laid along the straight continuation)."""
@@ -384,11 +416,16 @@ def run_tracer(maps: RidgeMaps, frame: PalmFrame, name: LineName, strip: Strip, 
     if name in EXTENDED:
         keep = kink_end(smooth_path(frame.units_from_raster(tr.raster)))
         tr = Trace(raster=tr.raster[:keep], evidence=tr.evidence[:keep], gain=tr.gain)
+    dropped = False
+    if name in DROPPED:
+        keep = drop_end(smooth_path(frame.units_from_raster(tr.raster)))
+        dropped = keep < len(tr.raster)
+        tr = Trace(raster=tr.raster[:keep], evidence=tr.evidence[:keep], gain=tr.gain)
     i, j = trim_faint_ends(tr.evidence, frame.units_from_raster(tr.raster))
     if j - i < 3:
         return Traced(name, None, None)
     tr = Trace(raster=tr.raster[i:j], evidence=tr.evidence[i:j], gain=tr.gain)
-    if name in EXTENDED:
+    if name in EXTENDED or dropped:
         tr = extend_end(maps, frame, tr, forbid)
     units = smooth_path(frame.units_from_raster(tr.raster))
     cut = 1.0 - polyline_length(units) / max(first_len, 1e-6)
