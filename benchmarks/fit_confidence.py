@@ -33,10 +33,7 @@ from lines import FIXTURES, LABELS, SCORER, manifest, part_of  # noqa: E402
 from rekha.reading.types import LineName, MeasurementRefused  # noqa: E402
 from rekha.reading.vision import engine as E  # noqa: E402
 from rekha.reading.vision import lines as L  # noqa: E402
-from rekha.reading.vision.decode import decode_image, photo_coverage  # noqa: E402
-from rekha.reading.vision.detect import detect_hands  # noqa: E402
-from rekha.reading.vision.frame import palm_frame  # noqa: E402
-from rekha.reading.vision.ridges import ridge_maps  # noqa: E402
+from rekha.reading.vision.decode import decode_image  # noqa: E402
 
 F64 = npt.NDArray[np.float64]
 PRINCIPAL = (LineName.heart, LineName.head, LineName.life)
@@ -87,11 +84,10 @@ def samples() -> list[Sample]:
         lab = json.loads(label_file.read_text())
         rgb, _, scale = decode_image((FIXTURES / row["file"]).read_bytes())
         try:
-            det = E._choose_hand(detect_hands(rgb))
-            frame = palm_frame(det.landmarks, E._check_pose(det, (rgb.shape[0], rgb.shape[1])))
+            _, frame = E.locate_palm(rgb)
         except MeasurementRefused:
             continue
-        maps = ridge_maps(frame.warp(rgb), frame, frame.warp_coverage(photo_coverage(rgb)))
+        maps = E.crease_maps(rgb, frame)
         traced = E.trace_all(maps, frame)
         (wx, wy), (mx, my) = lab["palm_length"]
         tau = 0.03 * float(np.hypot(mx - wx, my - wy))

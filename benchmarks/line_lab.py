@@ -39,10 +39,9 @@ from lines import FIXTURES, LABELS, manifest, part_of  # noqa: E402
 from rekha.reading.types import LineName, MeasurementRefused  # noqa: E402
 from rekha.reading.vision import engine as E  # noqa: E402
 from rekha.reading.vision import lines as L  # noqa: E402
-from rekha.reading.vision.decode import decode_image, photo_coverage  # noqa: E402
-from rekha.reading.vision.detect import detect_hands  # noqa: E402
-from rekha.reading.vision.frame import PalmFrame, palm_frame  # noqa: E402
-from rekha.reading.vision.ridges import RidgeMaps, ridge_maps  # noqa: E402
+from rekha.reading.vision.decode import decode_image  # noqa: E402
+from rekha.reading.vision.frame import PalmFrame  # noqa: E402
+from rekha.reading.vision.ridges import RidgeMaps  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / "out" / "line_lab.pkl"
 PRINCIPAL = ("heart", "head", "life")
@@ -64,11 +63,10 @@ def _prepare(row: dict[str, str]) -> Palm | None:
     lab = json.loads((LABELS / f"{stem}.json").read_text())
     rgb, _, scale = decode_image((FIXTURES / row["file"]).read_bytes())
     try:
-        det = E._choose_hand(detect_hands(rgb))
-        frame = palm_frame(det.landmarks, E._check_pose(det, (rgb.shape[0], rgb.shape[1])))
+        _, frame = E.locate_palm(rgb)
     except MeasurementRefused:
         return None
-    maps = ridge_maps(frame.warp(rgb), frame, frame.warp_coverage(photo_coverage(rgb)))
+    maps = E.crease_maps(rgb, frame)
     labels: dict[str, F64 | None] = {}
     for n in PRINCIPAL:
         pts = (lab.get("lines") or {}).get(n)

@@ -18,7 +18,7 @@ from rekha.reading.types import (
     RefusalCode,
 )
 from rekha.reading.vision import lines as L
-from rekha.reading.vision.decode import decode_image, photo_coverage
+from rekha.reading.vision.decode import RGBImage, decode_image, photo_coverage
 from rekha.reading.vision.detect import (
     INDEX_MCP,
     LITTLE_MCP,
@@ -143,20 +143,31 @@ def _check_quality(q: ImageQuality) -> None:
                       "still, let it focus on the palm, and take it again.")
 
 
+def locate_palm(rgb: RGBImage) -> tuple[Detection, PalmFrame]:
+    """The hand to read and its canonical frame, or a refusal (MeasurementRefused)."""
+    det = _choose_hand(detect_hands(rgb))
+    shape = (rgb.shape[0], rgb.shape[1])
+    frame = palm_frame(det.landmarks, _check_pose(det, shape))
+    _check_in_frame(frame, shape)
+    return det, frame
+
+
+def crease_maps(rgb: RGBImage, frame: PalmFrame) -> RidgeMaps:
+    """The crease evidence on the canonical raster of `frame` (unknown outside the photo)."""
+    canon = np.asarray(frame.warp(rgb), dtype=np.uint8)
+    return ridge_maps(canon, frame, frame.warp_coverage(photo_coverage(rgb)))
+
+
 def measure_image(data: bytes, *, progress: Progress | None = None) -> HandMeasurements:
     report = progress or (lambda _stage, _pct: None)
     report("finding_hand", 0)
     rgb, disp_size, scale = decode_image(data)
-    det = _choose_hand(detect_hands(rgb))
-    shape = (rgb.shape[0], rgb.shape[1])
-    hand = _check_pose(det, shape)
-    frame = palm_frame(det.landmarks, hand)
-    _check_in_frame(frame, shape)
+    det, frame = locate_palm(rgb)
+    hand = frame.hand
     report("finding_hand", 100)
 
     report("tracing_lines", 0)
-    canon = np.asarray(frame.warp(rgb), dtype=np.uint8)
-    maps = ridge_maps(canon, frame, frame.warp_coverage(photo_coverage(rgb)))
+    maps = crease_maps(rgb, frame)
     quality = _quality(maps, frame)
     _check_quality(quality)
     traced = trace_all(maps, frame)

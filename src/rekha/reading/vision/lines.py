@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from rekha.reading.types import LineName
-from rekha.reading.vision.frame import PalmFrame, invert_affine
+from rekha.reading.vision.frame import PalmFrame
 from rekha.reading.vision.ridges import RidgeMaps
 from rekha.reading.vision.tracer import F32, F64, Strip, Trace, trace
 
@@ -276,6 +276,15 @@ def forbid_near(frame: PalmFrame, raster_pts: F64 | None, radius_units: float,
     return out
 
 
+def raster_units(frame: PalmFrame) -> tuple[F64, F64]:
+    """Canonical units (x, y) of every pixel of the canonical raster."""
+    w, h = frame.size
+    yy, xx = np.mgrid[0:h, 0:w]
+    inv = np.linalg.inv(np.vstack([frame.units_to_raster, [0.0, 0.0, 1.0]]))
+    return (inv[0, 0] * xx + inv[0, 1] * yy + inv[0, 2],
+            inv[1, 0] * xx + inv[1, 1] * yy + inv[1, 2])
+
+
 def forbid_inside_life(frame: PalmFrame, life_units: F64 | None, margin_units: float,
                        base: F32 | None = None) -> F32:
     """Forbid the thumb ball inside the traced life line (closer to LIFE_CENTRE than the
@@ -289,10 +298,8 @@ def forbid_inside_life(frame: PalmFrame, life_units: F64 | None, margin_units: f
     r_line = np.hypot(life_units[:, 1] - LIFE_CENTRE[1], life_units[:, 0] - LIFE_CENTRE[0])
     order = np.argsort(th_line)
     th_line, r_line = th_line[order], r_line[order]
-    yy, xx = np.mgrid[0:h, 0:w]
-    inv = np.linalg.inv(np.vstack([frame.units_to_raster, [0.0, 0.0, 1.0]]))
-    ux = inv[0, 0] * xx + inv[0, 1] * yy + inv[0, 2] - LIFE_CENTRE[0]
-    uy = inv[1, 0] * xx + inv[1, 1] * yy + inv[1, 2] - LIFE_CENTRE[1]
+    ux, uy = raster_units(frame)
+    ux, uy = ux - LIFE_CENTRE[0], uy - LIFE_CENTRE[1]
     th = np.arctan2(uy, ux)
     r_at = np.interp(th, th_line, r_line)
     inside = (th >= th_line[0]) & (th <= th_line[-1]) & (np.hypot(ux, uy) < r_at - margin_units)
@@ -396,15 +403,21 @@ def extend_end(maps: RidgeMaps, frame: PalmFrame, tr: Trace, forbid: F32 | None)
                  evidence=np.concatenate([tr.evidence, ext.evidence[1:]]), gain=tr.gain)
 
 
+def _window_mean(evidence: F64, units: F64, window_units: float) -> F64:
+    """The crease evidence averaged over `window_units` of the path around each point."""
+    along = _arc_length(units)
+    step = max(float(along[-1]) / max(len(evidence) - 1, 1), 1e-6)
+    k = max(1, round(window_units / step))
+    return np.convolve(evidence, np.ones(2 * k + 1) / (2 * k + 1), mode="same")
+
+
 def trim_extension(frame: PalmFrame, tr: Trace, first: int) -> Trace:
     """`tr` with its points from `first` on (the part followed on by extend_end) cut back to
     the last where the crease holds END_RETRIM_SHARE of the line's own median before them."""
     if len(tr.raster) <= first:
         return tr
-    along = _arc_length(frame.units_from_raster(tr.raster))
-    step = max(float(along[-1]) / max(len(tr.evidence) - 1, 1), 1e-6)
-    k = max(1, round(END_RETRIM_WINDOW_UNITS / step))
-    local = np.convolve(tr.evidence, np.ones(2 * k + 1) / (2 * k + 1), mode="same")
+    local = _window_mean(tr.evidence, frame.units_from_raster(tr.raster),
+                         END_RETRIM_WINDOW_UNITS)
     strong = np.flatnonzero(local[first:] >= END_RETRIM_SHARE * np.median(tr.evidence[:first]))
     keep = first + (int(strong[-1]) + 1 if len(strong) else 0)
     return Trace(raster=tr.raster[:keep], evidence=tr.evidence[:keep], gain=tr.gain)
@@ -416,10 +429,7 @@ def trim_faint_ends(evidence: F64, units: F64) -> tuple[int, int]:
     texture past where its crease fades. Relative to the line itself, so a faint photo keeps
     its faint lines."""
     n = len(evidence)
-    along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(units, axis=0), axis=1))])
-    step = max(float(along[-1]) / max(n - 1, 1), 1e-6)
-    k = max(1, round(FAINT_WINDOW_UNITS / step))
-    local = np.convolve(evidence, np.ones(2 * k + 1) / (2 * k + 1), mode="same")
+    local = _window_mean(evidence, units, FAINT_WINDOW_UNITS)
     bar = FAINT_SHARE * float(np.median(evidence))
     strong = np.flatnonzero(local >= bar)
     if not len(strong):
@@ -462,8 +472,7 @@ def simplify(points: F64, step: float) -> F64:
     """Resample a dense path to about one point per `step` (same units)."""
     if len(points) < 3:
         return points
-    seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    cum = _arc_length(points)
     n = max(2, int(cum[-1] / step) + 1)
     at = np.linspace(0.0, cum[-1], n)
     return np.stack([np.interp(at, cum, points[:, 0]), np.interp(at, cum, points[:, 1])], axis=1)
@@ -724,11 +733,7 @@ def web_apex(maps: RidgeMaps, frame: PalmFrame) -> F64 | None:
     """Tip of the background wedge between thumb and index finger (canonical units): the point
     off the palm's mask in APEX_BOX nearest APEX_TOWARDS, i.e. as deep into the palm as the
     web reaches."""
-    h, w = maps.mask.shape
-    inv = invert_affine(frame.units_to_raster)
-    yy, xx = np.mgrid[0:h, 0:w]
-    ux = inv[0, 0] * xx + inv[0, 1] * yy + inv[0, 2]
-    uy = inv[1, 0] * xx + inv[1, 1] * yy + inv[1, 2]
+    ux, uy = raster_units(frame)
     (x0, y0), (x1, y1) = APEX_BOX
     off = ~maps.mask & (ux > x0) & (ux < x1) & (uy > y0) & (uy < y1)
     if not off.any():
@@ -761,8 +766,7 @@ def connector_strip(frame: PalmFrame, apex: F64, line: F64) -> Strip | None:
     ux = apex[0] + tt * d[0] + ss * n[0]
     uy = apex[1] + tt * d[1] + ss * n[1]
     half = APEX_HALF[0] + (APEX_HALF[1] - APEX_HALF[0]) * np.clip(tt / reach, 0.0, 1.0)
-    dense = simplify(part, 0.003)
-    near = np.hypot(ux[..., None] - dense[:, 0], uy[..., None] - dense[:, 1]).min(axis=2)
+    near = _distance_to(ux, uy, part)
     rx, ry = _to_raster(frame, ux, uy)
     return Strip(
         x=rx, y=ry, allowed=np.abs(ss) <= half,
@@ -802,6 +806,14 @@ def start_at_apex(maps: RidgeMaps, frame: PalmFrame, traced: Traced, toll: float
                   traced.cut_share)
 
 
+def _distance_to(ux: F64, uy: F64, line: F64) -> F64:
+    """Distance (canonical units) from each point (ux, uy) to the polyline `line`, densely
+    resampled (0.003)."""
+    dense = simplify(line, 0.003)
+    return np.asarray(np.hypot(ux[..., None] - dense[:, 0], uy[..., None] - dense[:, 1])
+                      .min(axis=-1), dtype=np.float64)
+
+
 def joining_part(frame: PalmFrame, link: Trace | None, line: F64) -> Trace | None:
     """The connector up to where it first meets the line (past APEX_MIN_UNITS): beyond, the
     search may run on along the line itself, whose crease would then count as the
@@ -809,8 +821,7 @@ def joining_part(frame: PalmFrame, link: Trace | None, line: F64) -> Trace | Non
     if link is None or len(link.raster) < 3:
         return None
     units = frame.units_from_raster(link.raster)
-    dense = simplify(line, 0.003)
-    near = np.hypot(units[:, None, 0] - dense[:, 0], units[:, None, 1] - dense[:, 1]).min(axis=1)
+    near = _distance_to(units[:, 0], units[:, 1], line)
     meets = np.flatnonzero((near <= APEX_JOIN_UNITS) & (_arc_length(units) >= APEX_MIN_UNITS))
     if not len(meets) or meets[0] < 2:
         return None
