@@ -225,6 +225,7 @@ def trace_all(maps: RidgeMaps, frame: PalmFrame) -> dict[LineName, list[L.Traced
     head_forbid = L.forbid_inside_life(frame, life.units, L.HEAD_LIFE_MARGIN, near_heart)
     head = L.run_tracer(maps, frame, LineName.head, strip(frame, L.HEAD, L.HEAD_PRIOR_WEIGHT), p,
                         head_forbid)
+    head = L.join_life_start(frame, head, life)
     near_life = L.forbid_near(frame, life.trace.raster if life.trace else None, 0.035)
     fate = L.run_tracer(maps, frame, LineName.fate, strip(frame, L.FATE), p, near_life)
     taken = L.forbid_near(frame, fate.trace.raster if fate.trace else None, 0.05, near_life)

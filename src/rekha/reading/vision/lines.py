@@ -24,7 +24,7 @@ Knots = Sequence[tuple[float, float]]
 # the principal lines called clear were placed at least 90 % of the time, judged on
 # leave-one-photo-out confidences of the tuning part (benchmarks/fit_confidence.py prints it;
 # docs/engine.md).
-CLEAR_CONFIDENCE = 0.65
+CLEAR_CONFIDENCE = 0.5
 
 # Toll per step, in units of normalised crease strength: a path keeps going while the crease
 # under it is stronger than this on average.
@@ -529,19 +529,19 @@ def strength_confidence(name: LineName, tr: Trace, units: F64) -> float:
 # depth and mean crease strength. On deeply creased palms (many strong creases) a trace is
 # more often on the wrong one; with depth in the model, a trace stronger than the palm's
 # other creases is more often the right one.
-PLACED_INTERCEPT = {LineName.heart: 3.785, LineName.head: 2.016, LineName.life: 2.478}
-PLACED_WEIGHTS: dict[str, float] = {"offset": -0.322, "depth": -1.273, "strength": 0.804}
+PLACED_INTERCEPT = {LineName.heart: 4.112, LineName.head: 2.792, LineName.life: 2.781}
+PLACED_WEIGHTS: dict[str, float] = {"offset": -0.953, "depth": -1.680, "strength": 1.954}
 # The confidence reported is the lower one-sigma bound of the fitted probability (Laplace
 # approximation: the inverse Hessian of the fit, over [heart, head, life, *PLACED_WEIGHTS]):
 # a line is called clear only when the tuning evidence supports it beyond its own
 # uncertainty (a few dozen photos pin the weights down only loosely).
 PLACED_COVARIANCE = (
-    (1.8034, 1.1341, 1.1642, -0.2335, -0.3335, -0.6143),
-    (1.1341, 1.3112, 1.0552, -0.3397, -0.2455, -0.6123),
-    (1.1642, 1.0552, 1.3331, -0.3343, -0.2784, -0.5558),
-    (-0.2335, -0.3397, -0.3343, 0.6519, 0.0112, -0.0393),
-    (-0.3335, -0.2455, -0.2784, 0.0112, 0.1391, 0.0211),
-    (-0.6143, -0.6123, -0.5558, -0.0393, 0.0211, 0.7787),
+    (3.0966, 2.2253, 2.1859, -0.5506, -0.5400, -1.3013),
+    (2.2253, 2.4633, 2.0621, -0.7750, -0.4231, -1.2661),
+    (2.1859, 2.0621, 2.3146, -0.7621, -0.4409, -1.1621),
+    (-0.5506, -0.7750, -0.7621, 1.5111, 0.0488, -0.1899),
+    (-0.5400, -0.4231, -0.4409, 0.0488, 0.2143, 0.0211),
+    (-1.3013, -1.2661, -1.1621, -0.1899, 0.0211, 1.7995),
 )
 _PLACED_ORDER = (LineName.heart, LineName.head, LineName.life)
 # The crease depth (RidgeMaps.crease_contrast, reported as quality.sharpness) enters the model
@@ -827,3 +827,27 @@ def joining_part(frame: PalmFrame, link: Trace | None, line: F64) -> Trace | Non
         return None
     k = int(meets[0]) + 1
     return Trace(raster=link.raster[:k], evidence=link.evidence[:k], gain=link.gain)
+
+
+# --- The head line's start where it is joined to the life line --------------------------------
+# Where the head begins on the life line, the two share their first part (the tradition's
+# "joined" head line, and how a person traces it: from the life line's start). The head's own
+# search begins only where it leaves the life line, so that shared part is taken from the life
+# line. Within this of the life line the head counts as joined (as `zones` names it):
+HEAD_JOIN_UNITS = 0.04
+
+
+def join_life_start(frame: PalmFrame, head: Traced, life: Traced) -> Traced:
+    """`head` with the life line's part before the head's start prepended, where the head
+    begins on the life line; otherwise `head` itself."""
+    if (head.trace is None or head.units is None or life.trace is None
+            or life.units is None or len(life.units) < 2):
+        return head
+    gap = np.linalg.norm(life.units - head.units[0], axis=1)
+    k = int(np.argmin(gap))
+    if gap[k] > HEAD_JOIN_UNITS or k < 2:
+        return head
+    raster = np.concatenate([life.trace.raster[:k], head.trace.raster])
+    evidence = np.concatenate([life.trace.evidence[:k], head.trace.evidence])
+    return Traced(head.name, Trace(raster, evidence, head.trace.gain),
+                  smooth_path(frame.units_from_raster(raster)), head.cut_share)
