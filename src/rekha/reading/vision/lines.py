@@ -106,6 +106,28 @@ DROPPED = frozenset({LineName.heart})
 HEART_DROP_UNITS = 0.03
 HEART_DROP_FROM = 0.5
 
+# The life line's lower end, judged by its own course (veer_end) and followed on along its
+# own curve (extend_end with a turn), as the head's far end is (kink_end, extend_end). Traces
+# ended some 5-15 degrees around the thumb ball before the labels on most palms, and on left_04
+# the path left the line where it veered outward onto a crease towards the palm's centre. The
+# life line arcs around the thumb ball, so in its last part a turn of more than LIFE_VEER_DEG
+# the other way (outward, direction over LIFE_VEER_WINDOW_UNITS before and after a point, from
+# LIFE_VEER_FROM of its length on) is the path leaving its crease, and it is cut there; after
+# the faint-end trim the line is followed on for up to LIFE_EXTEND_UNITS within
+# LIFE_EXTEND_HALF_UNITS of its continuation turning like an arc around LIFE_CENTRE through
+# its end, paying the minor lines' toll, and cut back like the head's (trim_extension).
+# Tuning part: life 14/22 -> 16/22 by benchmarks/lines.py (left_04; left_12 only just), 14/22
+# -> 15/22 by line_lab.py for a turn of 15-27 degrees judged from
+# 0.6-0.7 of the length (20-27 from 0.8; 30 and more: 14), a window of 0.04-0.08, a toll of
+# 0.20-0.35, an extension of 0.10-0.15 (0.20: 14), a half width of 0.02-0.04; the same with a
+# straight continuation. Neither step helps alone (cut only or extension only: 14/22).
+LIFE_VEER_DEG = 20.0
+LIFE_VEER_WINDOW_UNITS = 0.06
+LIFE_VEER_FROM = 0.7
+LIFE_EXTEND_UNITS = 0.15
+LIFE_EXTEND_HALF_UNITS = 0.03
+LIFE_EXTEND_TOLL = TOLL["minor"]
+
 LIFE_CENTRE = (-0.50, -0.30)  # the thumb ball's centre, around which the life line arcs
 LIFE_RADIUS = 0.52  # its usual distance from there
 LIFE_SPREAD = 0.07  # how far from that radius it commonly lies
@@ -374,9 +396,14 @@ def drop_end(units: F64) -> int:
     return int(np.argmin(y[: int(over[0]) + 1])) + 1
 
 
-def extend_end(maps: RidgeMaps, frame: PalmFrame, tr: Trace, forbid: F32 | None) -> Trace:
+def extend_end(maps: RidgeMaps, frame: PalmFrame, tr: Trace, forbid: F32 | None,
+               turn: float = 0.0, length: float = END_EXTEND_UNITS,
+               half_width: float = END_HALF_WIDTH_UNITS, toll: float = END_EXTEND_TOLL,
+               ) -> Trace:
     """Follow the path on past its end along its own direction, as far as the crease there
-    pays END_EXTEND_TOLL (the DP in a strip laid along the straight continuation)."""
+    pays `toll` (the DP in a strip laid along the continuation). `turn`: how fast the
+    continuation's direction turns (radians per palm length, positive turning like the life
+    line around the thumb ball); 0 is the straight continuation."""
     units = smooth_path(frame.units_from_raster(tr.raster))
     along = _arc_length(units)
     end = units[-1]
@@ -384,23 +411,57 @@ def extend_end(maps: RidgeMaps, frame: PalmFrame, tr: Trace, forbid: F32 | None)
     if float(np.linalg.norm(d)) < 1e-6:
         return tr
     d = d / np.linalg.norm(d)
-    normal = np.array([-d[1], d[0]])
     cell = 1.0 / frame.px_per_unit
-    t = np.arange(0.0, END_EXTEND_UNITS, cell)
+    t = np.arange(0.0, length, cell)
     if len(t) < 2:
         return tr
-    s = np.arange(-END_HALF_WIDTH_UNITS, END_HALF_WIDTH_UNITS + cell / 2, cell)
-    tt, ss = np.meshgrid(t, s, indexing="ij")
-    rx, ry = _to_raster(frame, end[0] + tt * d[0] + ss * normal[0],
-                        end[1] + tt * d[1] + ss * normal[1])
-    allowed = np.ones(tt.shape, np.bool_)
+    s = np.arange(-half_width, half_width + cell / 2, cell)
+    heading = np.arctan2(d[1], d[0]) + turn * t
+    # the centre line, stepped along its turning direction; straight when turn is 0
+    if turn == 0.0:
+        cx, cy = end[0] + t * d[0], end[1] + t * d[1]
+        nx, ny = np.full_like(t, -d[1]), np.full_like(t, d[0])
+    else:
+        cx = end[0] + (np.sin(heading) - np.sin(heading[0])) / turn
+        cy = end[1] - (np.cos(heading) - np.cos(heading[0])) / turn
+        nx, ny = -np.sin(heading), np.cos(heading)
+    rx, ry = _to_raster(frame, cx[:, None] + s[None, :] * nx[:, None],
+                        cy[:, None] + s[None, :] * ny[:, None])
+    allowed = np.ones(rx.shape, np.bool_)
     allowed[0] = np.abs(s) <= cell  # it begins where the path ended
     strip = Strip(x=rx, y=ry, allowed=allowed, start=t <= 0.0, end=np.ones(len(t), np.bool_))
-    ext = trace(maps, strip, toll=END_EXTEND_TOLL, forbid=forbid)
+    ext = trace(maps, strip, toll=toll, forbid=forbid)
     if ext is None or len(ext.raster) < 2:
         return tr
     return Trace(raster=np.concatenate([tr.raster, ext.raster[1:]]),
                  evidence=np.concatenate([tr.evidence, ext.evidence[1:]]), gain=tr.gain)
+
+
+def veer_end(units: F64) -> int:
+    """Number of points to keep: the life line up to the first point in its last part where
+    its direction turns outward (against the way it arcs around the thumb ball) by more than
+    LIFE_VEER_DEG, or all of it."""
+    along = _arc_length(units)
+    total = float(along[-1])
+    w = LIFE_VEER_WINDOW_UNITS
+    for i in range(len(units)):
+        a = float(along[i])
+        if a < max(LIFE_VEER_FROM * total, w) or total - a < w:
+            continue
+        before = units[i] - _point_at(units, along, a - w)
+        after = _point_at(units, along, a + w) - units[i]
+        cross = float(before[0] * after[1] - before[1] * after[0])
+        turn = float(np.degrees(np.arctan2(cross, float(before @ after))))
+        if turn < -LIFE_VEER_DEG:
+            return i
+    return len(units)
+
+
+def life_turn(frame: PalmFrame, tr: Trace) -> float:
+    """How fast an arc around LIFE_CENTRE through the path's end turns (radians per palm
+    length): the life line's own curve around the thumb ball."""
+    end = frame.units_from_raster(tr.raster[-1:])[0]
+    return 1.0 / max(float(np.hypot(end[0] - LIFE_CENTRE[0], end[1] - LIFE_CENTRE[1])), 0.1)
 
 
 def _window_mean(evidence: F64, units: F64, window_units: float) -> F64:
@@ -459,6 +520,15 @@ def run_tracer(maps: RidgeMaps, frame: PalmFrame, name: LineName, strip: Strip, 
     tr = Trace(raster=tr.raster[i:j], evidence=tr.evidence[i:j], gain=tr.gain)
     if name in EXTENDED or dropped:
         tr = trim_extension(frame, extend_end(maps, frame, tr, forbid), len(tr.raster))
+    if name is LineName.life:
+        # its lower end: cut where it veers outward, then followed on along its curve
+        keep = veer_end(smooth_path(frame.units_from_raster(tr.raster)))
+        if keep >= 3:
+            tr = Trace(raster=tr.raster[:keep], evidence=tr.evidence[:keep], gain=tr.gain)
+        ext = extend_end(maps, frame, tr, forbid, turn=life_turn(frame, tr),
+                         length=LIFE_EXTEND_UNITS, half_width=LIFE_EXTEND_HALF_UNITS,
+                         toll=LIFE_EXTEND_TOLL)
+        tr = trim_extension(frame, ext, len(tr.raster))
     units = smooth_path(frame.units_from_raster(tr.raster))
     cut = 1.0 - polyline_length(units) / max(first_len, 1e-6)
     return Traced(name, tr, units, float(np.clip(cut, 0.0, 1.0)))
