@@ -24,7 +24,7 @@ Knots = Sequence[tuple[float, float]]
 # the principal lines called clear were placed at least 90 % of the time, judged on
 # leave-one-photo-out confidences of the tuning part (benchmarks/fit_confidence.py prints it;
 # docs/engine.md).
-CLEAR_CONFIDENCE = 0.5
+CLEAR_CONFIDENCE = 0.45
 
 # Toll per step, in units of normalised crease strength: a path keeps going while the crease
 # under it is stronger than this on average.
@@ -599,19 +599,19 @@ def strength_confidence(name: LineName, tr: Trace, units: F64) -> float:
 # depth and mean crease strength. On deeply creased palms (many strong creases) a trace is
 # more often on the wrong one; with depth in the model, a trace stronger than the palm's
 # other creases is more often the right one.
-PLACED_INTERCEPT = {LineName.heart: 4.112, LineName.head: 2.792, LineName.life: 2.781}
-PLACED_WEIGHTS: dict[str, float] = {"offset": -0.953, "depth": -1.680, "strength": 1.954}
+PLACED_INTERCEPT = {LineName.heart: 4.797, LineName.head: 3.416, LineName.life: 4.084}
+PLACED_WEIGHTS: dict[str, float] = {"offset": -1.201, "depth": -1.891, "strength": 1.837}
 # The confidence reported is the lower one-sigma bound of the fitted probability (Laplace
 # approximation: the inverse Hessian of the fit, over [heart, head, life, *PLACED_WEIGHTS]):
 # a line is called clear only when the tuning evidence supports it beyond its own
 # uncertainty (a few dozen photos pin the weights down only loosely).
 PLACED_COVARIANCE = (
-    (3.0966, 2.2253, 2.1859, -0.5506, -0.5400, -1.3013),
-    (2.2253, 2.4633, 2.0621, -0.7750, -0.4231, -1.2661),
-    (2.1859, 2.0621, 2.3146, -0.7621, -0.4409, -1.1621),
-    (-0.5506, -0.7750, -0.7621, 1.5111, 0.0488, -0.1899),
-    (-0.5400, -0.4231, -0.4409, 0.0488, 0.2143, 0.0211),
-    (-1.3013, -1.2661, -1.1621, -0.1899, 0.0211, 1.7995),
+    (3.4963, 2.4973, 2.5223, -0.5397, -0.6414, -1.3778),
+    (2.4973, 2.7344, 2.3312, -0.7805, -0.5001, -1.3479),
+    (2.5223, 2.3312, 2.6992, -0.7125, -0.5678, -1.1959),
+    (-0.5397, -0.7805, -0.7125, 1.3843, 0.0672, -0.2069),
+    (-0.6414, -0.5001, -0.5678, 0.0672, 0.2521, 0.0119),
+    (-1.3778, -1.3479, -1.1959, -0.2069, 0.0119, 1.9362),
 )
 _PLACED_ORDER = (LineName.heart, LineName.head, LineName.life)
 # The crease depth (RidgeMaps.crease_contrast, reported as quality.sharpness) enters the model
