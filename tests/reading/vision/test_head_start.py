@@ -76,6 +76,15 @@ def test_a_head_begun_apart_from_the_life_line_keeps_its_start() -> None:
     assert L.join_life_start(FRAME, head, Traced(LineName.life, None, None)) is head
 
 
+def test_a_head_that_touches_the_life_line_further_down_is_not_joined() -> None:
+    life = _life()
+    assert life.units is not None
+    along = L._arc_length(life.units)
+    late = int(np.searchsorted(along, L.HEAD_JOIN_MAX_UNITS + 0.05))
+    head = _head_from(_beside_life(life, late, 0.01))
+    assert L.join_life_start(FRAME, head, life) is head
+
+
 def _head_start_gap(measured: Get, fixtures_dir: Path, name: str) -> float:
     """Distance from the traced head line's start to the label's, in palm lengths."""
     lab = json.loads((fixtures_dir / "lines" / f"{Path(name).stem}.json").read_text())

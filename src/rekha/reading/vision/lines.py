@@ -905,17 +905,22 @@ def joining_part(frame: PalmFrame, link: Trace | None, line: F64) -> Trace | Non
 # search begins only where it leaves the life line, so that shared part is taken from the life
 # line. Within this of the life line the head counts as joined (as `zones` names it):
 HEAD_JOIN_UNITS = 0.04
+# ...and only where it meets the life line in the life line's first part: a head that touches
+# the life line further down is not joined at its start (shared parts on the fixture palms:
+# 0-0.24 of palm length, and 0.52 on one partial photo, where the head was on another crease).
+HEAD_JOIN_MAX_UNITS = 0.35
 
 
 def join_life_start(frame: PalmFrame, head: Traced, life: Traced) -> Traced:
     """`head` with the life line's part before the head's start prepended, where the head
-    begins on the life line; otherwise `head` itself."""
+    begins on the life line's first part; otherwise `head` itself."""
     if (head.trace is None or head.units is None or life.trace is None
             or life.units is None or len(life.units) < 2):
         return head
     gap = np.linalg.norm(life.units - head.units[0], axis=1)
     k = int(np.argmin(gap))
-    if gap[k] > HEAD_JOIN_UNITS or k < 2:
+    if (gap[k] > HEAD_JOIN_UNITS or k < 2
+            or float(_arc_length(life.units[: k + 1])[-1]) > HEAD_JOIN_MAX_UNITS):
         return head
     raster = np.concatenate([life.trace.raster[:k], head.trace.raster])
     evidence = np.concatenate([life.trace.evidence[:k], head.trace.evidence])
