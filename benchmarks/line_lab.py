@@ -4,10 +4,16 @@ constants changed on the command line, placement scored per part in seconds.
     .venv/bin/python benchmarks/line_lab.py                       # figures as the code stands
     .venv/bin/python benchmarks/line_lab.py lines.FAINT_SHARE=0.4  # after setting a constant
     .venv/bin/python benchmarks/line_lab.py --verbose lines.PRIOR_WEIGHT=0.1
+    .venv/bin/python benchmarks/line_lab.py --invariance lines.FAINT_SHARE=0.4  # and quality.py's
+                                                                   # invariance, from cached maps
 
 A setting is `module.NAME=value` for a module of rekha.reading.vision (value read as a Python
 literal). Constants that the crease maps depend on (ridges.*, frame.*) need `--rebuild`, which
-recomputes the cache (about 25 s). The score is score_lines.py's rule computed in canonical
+recomputes the cache (about 25 s). `--invariance` also counts, as benchmarks/quality.py does,
+the copies of each fixture palm (rotated 12 degrees, scaled to 70 %, re-saved at JPEG quality
+50) that give the same lines (found on both, lengths within 15 %), from a second cache of
+their crease maps (about 50 s to build, 20 s a run): the line part of quality.py's
+invariance, which is the figure to record. The score is score_lines.py's rule computed in canonical
 units (80 % of the trace within 3 % of the label's palm length and 80 % of the label within 3
 % of the trace); the canonical frame is not a similarity of the photo, so it can differ from
 benchmarks/lines.py by a line or two per part, and that script's figures are the ones to
@@ -34,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import quality  # noqa: E402
 from lines import FIXTURES, LABELS, manifest, part_of  # noqa: E402
 
 from rekha.reading.types import LineName, MeasurementRefused  # noqa: E402
@@ -41,9 +48,11 @@ from rekha.reading.vision import engine as E  # noqa: E402
 from rekha.reading.vision import lines as L  # noqa: E402
 from rekha.reading.vision.decode import decode_image  # noqa: E402
 from rekha.reading.vision.frame import PalmFrame  # noqa: E402
+from rekha.reading.vision.geometry import hand_geometry  # noqa: E402
 from rekha.reading.vision.ridges import RidgeMaps  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / "out" / "line_lab.pkl"
+VARIANT_CACHE = ROOT / "benchmarks" / "out" / "line_lab_variants.pkl"
 PRINCIPAL = ("heart", "head", "life")
 F64 = npt.NDArray[np.float64]
 
@@ -132,6 +141,85 @@ def score(palms: list[Palm], verbose: bool = False) -> dict[str, dict[str, list[
     return out
 
 
+@dataclass
+class Copy:
+    """One photo's crease maps and what `engine.describe` needs to report its lines."""
+
+    frame: PalmFrame
+    maps: RidgeMaps
+    to_disp: float
+    palm_width_px: float
+
+
+def _copy(data: bytes) -> Copy | None:
+    rgb, _, scale = decode_image(data)
+    try:
+        det, frame = E.locate_palm(rgb)
+    except MeasurementRefused:
+        return None
+    width = hand_geometry(det.landmarks / scale).palm_width_px
+    return Copy(frame, E.crease_maps(rgb, frame), 1.0 / scale, width)
+
+
+def load_variants(rebuild: bool) -> dict[str, dict[str, Copy | None]]:
+    """Per fixture palm: its own maps ("original") and those of quality.py's variants."""
+    if VARIANT_CACHE.exists() and not rebuild:
+        with VARIANT_CACHE.open("rb") as fh:
+            raw = pickle.load(fh)
+        return {f: {k: Copy(**c) if c else None for k, c in v.items()} for f, v in raw.items()}
+    out: dict[str, dict[str, Copy | None]] = {}
+    for row in manifest():
+        if row["kind"] != "palm":
+            continue
+        data = (FIXTURES / row["file"]).read_bytes()
+        original = _copy(data)
+        if original is None:
+            continue
+        out[row["file"]] = {"original": original,
+                            **{k: _copy(v) for k, v in quality.variants(data).items()}}
+    VARIANT_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    with VARIANT_CACHE.open("wb") as fh:
+        pickle.dump({f: {k: vars(c) if c else None for k, c in v.items()}
+                     for f, v in out.items()}, fh)
+    return out
+
+
+def _lines_of(c: Copy) -> dict[LineName, float]:
+    """The lines reported on a copy, with their length_ratio."""
+    traced = E.trace_all(c.maps, c.frame)
+    found: dict[LineName, float] = {}
+    for n in LineName:
+        m, _ = E.describe(n, traced, c.frame, c.to_disp, c.palm_width_px, c.maps)
+        if m.found:
+            found[n] = m.length_ratio or 0.0
+    return found
+
+
+def invariance(db: dict[str, dict[str, Copy | None]], verbose: bool = False) -> tuple[int, int]:
+    """quality.same_reading's line checks over every palm and variant: (same, total)."""
+    same = total = 0
+    for f, copies in db.items():
+        original = copies["original"]
+        assert original is not None
+        a = _lines_of(original)
+        for k, c in copies.items():
+            if k == "original":
+                continue
+            total += 1
+            why = "refused" if c is None else ""
+            if c is not None:
+                b = _lines_of(c)
+                if set(a) != set(b):
+                    why = "lines " + ", ".join(sorted(n.value for n in set(a) ^ set(b)))
+                else:
+                    longer = [n.value for n in a if abs(a[n] - b[n]) > 0.15 * max(a[n], 1e-6)]
+                    why = "length " + ", ".join(longer) if longer else ""
+            same += not why
+            if verbose and why:
+                print(f"  {f:24s} {k:11s} {why}")
+    return same, total
+
+
 def _apply(setting: str) -> None:
     target, value = setting.split("=", 1)
     module, name = target.rsplit(".", 1)
@@ -147,6 +235,8 @@ def main() -> None:
     ap.add_argument("settings", nargs="*", help="module.NAME=value")
     ap.add_argument("--rebuild", action="store_true", help="recompute the cached crease maps")
     ap.add_argument("--verbose", action="store_true", help="list the lines not placed")
+    ap.add_argument("--invariance", action="store_true",
+                    help="also count the fixture copies that give the same lines")
     args = ap.parse_args()
     for s in args.settings:
         _apply(s)
@@ -156,6 +246,9 @@ def main() -> None:
     for part, per in res.items():
         cells = "  ".join(f"{n} {v[0]}/{v[1]}" for n, v in per.items())
         print(f"{part:8s} {cells}")
+    if args.invariance:
+        same, total = invariance(load_variants(args.rebuild), args.verbose)
+        print(f"invariance {same}/{total} (lines of the rotated, scaled and re-saved copies)")
     print(f"({len(palms)} palms, {time.perf_counter() - t0:.0f} s)")
 
 
