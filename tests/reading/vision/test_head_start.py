@@ -3,22 +3,18 @@
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 
-from rekha.reading.types import Hand, HandMeasurements, LineName, MeasurementRefused
+from rekha.reading.types import Hand, LineName
 from rekha.reading.vision import lines as L
 from rekha.reading.vision.frame import PalmFrame
 from rekha.reading.vision.lines import Traced
 from rekha.reading.vision.tracer import Trace
 
-Get = Callable[[str], HandMeasurements | MeasurementRefused]
 F64 = npt.NDArray[np.float64]
 FRAME = PalmFrame(hand=Hand.left, to_units=np.array([[0.01, 0.0, 0.0], [0.0, 0.01, 0.0]]),
                   px_per_unit=100.0, size=(200, 200))
@@ -85,22 +81,10 @@ def test_a_head_that_touches_the_life_line_further_down_is_not_joined() -> None:
     assert L.join_life_start(FRAME, head, life) is head
 
 
-def _head_start_gap(measured: Get, fixtures_dir: Path, name: str) -> float:
-    """Distance from the traced head line's start to the label's, in palm lengths."""
-    lab = json.loads((fixtures_dir / "lines" / f"{Path(name).stem}.json").read_text())
-    m = measured(name)
-    assert isinstance(m, HandMeasurements), name
-    head = m.lines["head"]  # type: ignore[index]
-    assert head.found, name
-    (wx, wy), (mx, my) = lab["palm_length"]
-    (sx, sy), (lx, ly) = head.points[0], lab["lines"]["head"][0]
-    return math.hypot(sx - lx, sy - ly) / math.hypot(mx - wx, my - wy)
-
-
 @pytest.mark.fixtures
 @pytest.mark.parametrize("name", ["left_02.jpg", "left_05.jpg"])
 def test_a_joined_head_line_begins_where_the_label_does(
-        measured: Get, fixtures_dir: Path, name: str) -> None:
+        start_gap: Callable[[str, str], float], name: str) -> None:
     """Labelled from the shared start with the life line: the head's own search began 0.21
     palm lengths along it; from the life line's start it lies 0.04-0.06 from the label's."""
-    assert _head_start_gap(measured, fixtures_dir, name) <= 0.08
+    assert start_gap(name, "head") <= 0.08

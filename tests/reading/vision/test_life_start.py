@@ -3,18 +3,12 @@ of the web (lines.start_at_apex), where it was traced otherwise."""
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from rekha.reading.types import HandMeasurements, MeasurementRefused
 from rekha.reading.vision import lines as L
-
-Get = Callable[[str], HandMeasurements | MeasurementRefused]
 
 
 def _arc(first_climb: float) -> np.ndarray:
@@ -36,32 +30,20 @@ def test_a_start_that_climbs_out_of_the_web_is_a_hook() -> None:
     assert L.hooks_at_start(_arc(0.09))
 
 
-def _start_gap(measured: Get, fixtures_dir: Path, name: str) -> float:
-    """Distance from the traced life line's start to the label's, in palm lengths."""
-    lab = json.loads((fixtures_dir / "lines" / f"{Path(name).stem}.json").read_text())
-    m = measured(name)
-    assert isinstance(m, HandMeasurements), name
-    life = m.lines["life"]  # type: ignore[index]
-    assert life.found, name
-    (wx, wy), (mx, my) = lab["palm_length"]
-    (sx, sy), (lx, ly) = life.points[0], lab["lines"]["life"][0]
-    return math.hypot(sx - lx, sy - ly) / math.hypot(mx - wx, my - wy)
-
-
 @pytest.mark.fixtures
 @pytest.mark.parametrize("name", ["left_02.jpg", "right_01.jpg"])
 def test_life_line_begins_at_the_web_where_the_label_does(
-        measured: Get, fixtures_dir: Path, name: str) -> None:
+        start_gap: Callable[[str, str], float], name: str) -> None:
     """Labelled from the web's apex: the start now lies 0.04-0.05 palm lengths from the
     label's (the apex is found on the outline, the label's start by eye); the arc search
     alone began 0.14 (left_02) and 0.21 (right_01) away, higher up at the radial edge."""
-    assert _start_gap(measured, fixtures_dir, name) <= 0.06
+    assert start_gap(name, "life") <= 0.06
 
 
 @pytest.mark.fixtures
 @pytest.mark.parametrize("name", ["right_02.jpg", "left_03.jpg", "right_07.jpg"])
 def test_life_line_keeps_its_start_where_it_begins_higher(
-        measured: Get, fixtures_dir: Path, name: str) -> None:
+        start_gap: Callable[[str, str], float], name: str) -> None:
     """Palms with a strong fold from the web too, whose line begins at the radial edge
     (0.01-0.03 palm lengths from the label's start)."""
-    assert _start_gap(measured, fixtures_dir, name) <= 0.05
+    assert start_gap(name, "life") <= 0.05

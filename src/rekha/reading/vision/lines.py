@@ -7,7 +7,7 @@ index knuckle near (-0.32, -0.93), the little knuckle near (0.40, -0.83), thumb 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -367,21 +367,27 @@ def _point_at(units: F64, along: F64, a: float) -> F64:
     return np.array([np.interp(a, along, units[:, 0]), np.interp(a, along, units[:, 1])])
 
 
+def _turns(units: F64, window: float, from_share: float) -> Iterator[tuple[int, float]]:
+    """(index, signed turn in degrees) at each point of the path from `from_share` of its
+    length on: the angle between its direction over `window` before and after the point,
+    positive turning from +x towards +y."""
+    along = _arc_length(units)
+    total = float(along[-1])
+    for i in range(len(units)):
+        a = float(along[i])
+        if a < max(from_share * total, window) or total - a < window:
+            continue
+        before = units[i] - _point_at(units, along, a - window)
+        after = _point_at(units, along, a + window) - units[i]
+        cross = float(before[0] * after[1] - before[1] * after[0])
+        yield i, float(np.degrees(np.arctan2(cross, float(before @ after))))
+
+
 def kink_end(units: F64) -> int:
     """Number of points to keep: the path up to the first sharp turn (END_KINK_DEG) in its
     last part, or all of it. `units`: the smoothed path, its end last."""
-    along = _arc_length(units)
-    total = float(along[-1])
-    w = END_KINK_WINDOW_UNITS
-    cos_bar = float(np.cos(np.radians(END_KINK_DEG)))
-    for i in range(len(units)):
-        a = float(along[i])
-        if a < max(END_KINK_FROM * total, w) or total - a < w:
-            continue
-        before = units[i] - _point_at(units, along, a - w)
-        after = _point_at(units, along, a + w) - units[i]
-        norm = float(np.linalg.norm(before) * np.linalg.norm(after))
-        if norm > 0 and float(before @ after) / norm < cos_bar:
+    for i, turn in _turns(units, END_KINK_WINDOW_UNITS, END_KINK_FROM):
+        if abs(turn) > END_KINK_DEG:
             return i
     return len(units)
 
@@ -444,17 +450,7 @@ def veer_end(units: F64) -> int:
     """Number of points to keep: the life line up to the first point in its last part where
     its direction turns outward (against the way it arcs around the thumb ball) by more than
     LIFE_VEER_DEG, or all of it."""
-    along = _arc_length(units)
-    total = float(along[-1])
-    w = LIFE_VEER_WINDOW_UNITS
-    for i in range(len(units)):
-        a = float(along[i])
-        if a < max(LIFE_VEER_FROM * total, w) or total - a < w:
-            continue
-        before = units[i] - _point_at(units, along, a - w)
-        after = _point_at(units, along, a + w) - units[i]
-        cross = float(before[0] * after[1] - before[1] * after[0])
-        turn = float(np.degrees(np.arctan2(cross, float(before @ after))))
+    for i, turn in _turns(units, LIFE_VEER_WINDOW_UNITS, LIFE_VEER_FROM):
         if turn < -LIFE_VEER_DEG:
             return i
     return len(units)
