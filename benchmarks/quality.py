@@ -58,7 +58,8 @@ def same_reading(a: HandMeasurements, b: HandMeasurements) -> tuple[bool, str]:
     fb = {n for n, ln in b.lines.items() if ln.found}
     if fa != fb:
         return False, f"lines {sorted(fa ^ fb)}"
-    for n in fa:
+    # in a fixed order, so the failure named for a copy (the first found) is the same each run
+    for n in sorted(fa):
         la, lb = a.lines[n].length_ratio or 0.0, b.lines[n].length_ratio or 0.0
         if abs(la - lb) > 0.15 * max(la, 1e-6):
             return False, f"{n} length {la:.2f} vs {lb:.2f}"
