@@ -2,6 +2,7 @@
 (score_lines.py's rule), on the tuning part of the labelled fixtures only.
 
     .venv/bin/python benchmarks/fit_confidence.py            # fit, print constants + figures
+    .venv/bin/python benchmarks/fit_confidence.py --write    # ... and write them into lines.py
 
 For every tuning photo the engine's own tracer runs (decode, landmarks, canonical frame, crease
 maps, trace_all); each heart, head and life trace that the engine would report is scored against
@@ -9,13 +10,15 @@ its label with the shared scorer's functions, and described by the features belo
 feature sets and L2 weights are compared by leave-one-photo-out log-loss; the best is refitted
 on every tuning photo and printed as the constants of rekha.reading.vision.lines (PLACED_*,
 CALIBRATED_DEPTH_MAX). The held-out part is only scored at the end: how often its lines at or
-above CLEAR_CONFIDENCE were placed.
+above CLEAR_CONFIDENCE were placed. With --write the constants and the clear bar
+(CLEAR_CONFIDENCE) replace those in src/rekha/reading/vision/lines.py.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,6 +170,40 @@ def lower_bound(x: F64, w: F64, cov: F64) -> F64:
     return np.asarray(1.0 / (1.0 + np.exp(-(x @ w - spread))), dtype=np.float64)
 
 
+LINES_PY = ROOT / "src" / "rekha" / "reading" / "vision" / "lines.py"
+
+
+def constants_text(w: F64, cov: F64, feats: tuple[str, ...], depth_max: float) -> dict[str, str]:
+    """The fitted constants as the source lines of lines.py, by name."""
+    rows = "\n".join("    (" + ", ".join(f"{v:.4f}" for v in r) + ")," for r in cov)
+    return {
+        "PLACED_INTERCEPT": "PLACED_INTERCEPT = {" + ", ".join(
+            f"LineName.{n.value}: {w[i]:.3f}" for i, n in enumerate(PRINCIPAL)) + "}",
+        "PLACED_WEIGHTS": "PLACED_WEIGHTS: dict[str, float] = {" + ", ".join(
+            f'"{f}": {w[len(PRINCIPAL) + i]:.3f}' for i, f in enumerate(feats)) + "}",
+        "PLACED_COVARIANCE": f"PLACED_COVARIANCE = (\n{rows}\n)",
+        "CALIBRATED_DEPTH_MAX": f"CALIBRATED_DEPTH_MAX = {depth_max:.3f}",
+    }
+
+
+def write_constants(constants: dict[str, str], bar: float) -> None:
+    """Replace each constant's definition in lines.py (each must occur exactly once)."""
+    text = LINES_PY.read_text()
+    patterns = {
+        "PLACED_INTERCEPT": r"^PLACED_INTERCEPT = \{.*\}$",
+        "PLACED_WEIGHTS": r"^PLACED_WEIGHTS: dict\[str, float\] = \{.*\}$",
+        "PLACED_COVARIANCE": r"^PLACED_COVARIANCE = \(\n(?:    \(.*\),\n)+\)$",
+        "CALIBRATED_DEPTH_MAX": r"^CALIBRATED_DEPTH_MAX = [0-9.]+$",
+        "CLEAR_CONFIDENCE": r"^CLEAR_CONFIDENCE = [0-9.]+$",
+    }
+    new = {**constants, "CLEAR_CONFIDENCE": f"CLEAR_CONFIDENCE = {bar}"}
+    for name, pattern in patterns.items():
+        text, n = re.subn(pattern, lambda _m, v=new[name]: v, text, flags=re.M)
+        if n != 1:
+            raise SystemExit(f"{name}: found {n} definitions in {LINES_PY}, expected one")
+    LINES_PY.write_text(text)
+
+
 def main() -> None:
     rows = samples()
     tune = [r for r in rows if r.part == "tune"]
@@ -196,15 +233,14 @@ def main() -> None:
     w, cov = fit(design(tune, feats), y, l2)
     depth_max = max(r.depth for r in tune) * L.DEPTH_UNIT
     print(f"\nchosen: features {'+'.join(feats) or '-'}, l2 {l2}")
-    print("PLACED_INTERCEPT = {" + ", ".join(
-        f"LineName.{n.value}: {w[i]:.3f}" for i, n in enumerate(PRINCIPAL)) + "}")
-    print("PLACED_WEIGHTS = {" + ", ".join(
-        f'"{f}": {w[len(PRINCIPAL) + i]:.3f}' for i, f in enumerate(feats)) + "}")
-    print("PLACED_COVARIANCE = (")
-    for r in cov:
-        print("    (" + ", ".join(f"{v:.4f}" for v in r) + "),")
-    print(")")
-    print(f"CALIBRATED_DEPTH_MAX = {depth_max:.3f}")
+    constants = constants_text(w, cov, feats, depth_max)
+    print("\n".join(constants.values()))
+    if "--write" in sys.argv[1:]:
+        if bar is None:
+            raise SystemExit("no bar reaches the precision: lines.py left as it is")
+        write_constants(constants, bar)
+        print(f"written into {LINES_PY.relative_to(ROOT)} (CLEAR_CONFIDENCE = {bar}); "
+              "rerun to see the figures at the new bar")
     for part, part_rows in (("tuning (fitted on it)", tune), ("held out", held)):
         if not part_rows:
             continue

@@ -591,7 +591,8 @@ def strength_confidence(name: LineName, tr: Trace, units: F64) -> float:
 # Confidence of the principal lines: a logistic model of "placed where a person traced it"
 # (score_lines.py's rule), fitted on the tuning part of the labelled fixtures only by
 # benchmarks/fit_confidence.py, which compares feature sets and L2 weights by
-# leave-one-photo-out log-loss and prints these constants (see docs/engine.md). Features
+# leave-one-photo-out log-loss and prints these constants (`--write` puts them here; see
+# docs/engine.md). Features
 # offered: the mean distance from the line's usual course, the photo's crease depth, the
 # traced length over the usual length, the mean crease strength and the share trimmed.
 # Chosen (session 3, after the tracer changes above): distance from the usual course, crease
