@@ -140,8 +140,20 @@ def depth_table(records: list[dict[str, object]], per_photo: str) -> list[str]:
     return out
 
 
-def contact_sheet(records: list[dict[str, object]], path: Path, tile: int = 360) -> None:
-    """Per palm: the photo, labels thin and light, traced lines thick, same colour per line."""
+def placement_by_photo(per_photo: str) -> dict[str, dict[str, str]]:
+    """score_lines.py's --per-photo rows as {photo: {line: "placed" | "off" | "missed" ...}}."""
+    out: dict[str, dict[str, str]] = {}
+    for row in per_photo.splitlines():
+        parts = row.split()
+        if len(parts) >= 3 and parts[1] in LINES:
+            out.setdefault(parts[0], {})[parts[1]] = parts[2]
+    return out
+
+
+def contact_sheet(records: list[dict[str, object]], path: Path, tile: int = 360,
+                  placement: dict[str, dict[str, str]] | None = None) -> None:
+    """Per palm: the photo, labels thin and light, traced lines thick, same colour per line;
+    the caption says, per labelled line, whether the trace is placed on it (score_lines.py)."""
     tiles = []
     for r in records:
         f = Path(str(r["file"]))
@@ -167,6 +179,11 @@ def contact_sheet(records: list[dict[str, object]], path: Path, tile: int = 360)
         note = f.stem if r.get("ok") else f"{f.stem}: {(r.get('error') or {}).get('code')}"  # type: ignore[union-attr]
         d.rectangle([0, tile - 18, tile, tile], fill=(0, 0, 0))
         d.text((4, tile - 16), note, fill=(255, 255, 255))
+        x = 4 + d.textlength(note + "  ")
+        for n, status in ((placement or {}).get(f.stem) or {}).items():
+            word = f"{n} {status}"
+            d.text((x, tile - 16), word, fill=COLOURS[n] if status == "placed" else (150, 150, 150))
+            x += d.textlength(word + "  ")
         tiles.append(canvas)
     cols = 6
     rows = (len(tiles) + cols - 1) // cols
@@ -195,8 +212,11 @@ def main() -> None:
         print("\n".join(confidence_table(records, per)))
         print("\n".join(depth_table(records, per)))
         print()
-    contact_sheet(records, OUT / "lines_sheet.jpg")
-    print(f"contact sheet: {OUT / 'lines_sheet.jpg'} (labels thin with white edge, traced thick)")
+    every = parts["tune"] | parts["held_out"]
+    placement = placement_by_photo(score(records, every, "--per-photo"))
+    contact_sheet(records, OUT / "lines_sheet.jpg", placement=placement)
+    print(f"contact sheet: {OUT / 'lines_sheet.jpg'} (labels thin with white edge, traced thick;"
+          " captions: placed in the line's colour, off or missed in grey)")
     _ = np  # numpy kept for callers that extend the sheet
 
 
