@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rekha.reading.types import Hand, HandMeasurements, MeasurementRefused
+from rekha.reading.types import Hand, HandMeasurements, LineName, MeasurementRefused
 from rekha.reading.vision import lines as L
 from rekha.reading.vision.frame import X_RANGE, Y_RANGE, PalmFrame
 from rekha.reading.vision.ridges import RidgeMaps
@@ -93,9 +93,7 @@ def test_the_life_line_is_followed_on_along_its_own_curve() -> None:
     traced = _arc(-80.0, 0.0, 300)
     raster = frame.raster_from_units(traced)
     tr = Trace(raster=raster, evidence=np.ones(len(raster)), gain=1.0)
-    ext = L.extend_end(maps, frame, tr, None, turn=L.life_turn(frame, tr),
-                       length=L.LIFE_EXTEND_UNITS, half_width=L.LIFE_EXTEND_HALF_UNITS,
-                       toll=L.LIFE_EXTEND_TOLL)
+    ext = L.extend_end(maps, frame, tr, None, L.FAR_ENDS[LineName.life])
     end = frame.units_from_raster(ext.raster[-1:])[0] - np.array(L.LIFE_CENTRE)
     assert math.degrees(math.atan2(end[1], end[0])) > 13.0
     assert abs(math.hypot(*end) - L.LIFE_RADIUS) < 0.01

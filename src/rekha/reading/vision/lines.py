@@ -7,7 +7,7 @@ index knuckle near (-0.32, -0.93), the little knuckle near (0.40, -0.83), thumb 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -62,7 +62,6 @@ TRIMMED = frozenset({LineName.heart, LineName.head, LineName.life, LineName.fate
 # END_KINK_WINDOW_UNITS before and after a point in its last third is the path leaving its
 # crease, and it is cut there. Tuning part: head placed 13/20 for any angle 25-40, window
 # 0.04-0.09, from 0.6-0.7 of its length (12/20 from 0.5: earlier cuts take real bends).
-EXTENDED = frozenset({LineName.head})
 END_KINK_DEG = 30.0
 END_KINK_WINDOW_UNITS = 0.06
 END_KINK_FROM = 0.65
@@ -105,7 +104,6 @@ END_RETRIM_WINDOW_UNITS = FAINT_WINDOW_UNITS
 # from 0.2-0.8 of the path's length on (from its start the percussion end's own dip on
 # left_07 was cut too: 17/22), the same for an extension of 0.15-0.25 and without one
 # (right_01 then only just placed: 80 % of its label covered, 98 % with it).
-DROPPED = frozenset({LineName.heart})
 HEART_DROP_UNITS = 0.03
 HEART_DROP_FROM = 0.5
 
@@ -118,7 +116,8 @@ HEART_DROP_FROM = 0.5
 # LIFE_VEER_FROM of its length on) is the path leaving its crease, and it is cut there; after
 # the faint-end trim the line is followed on for up to LIFE_EXTEND_UNITS within
 # LIFE_EXTEND_HALF_UNITS of its continuation turning like an arc around LIFE_CENTRE through
-# its end, paying the minor lines' toll, and cut back like the head's (trim_extension).
+# its end, paying the minor lines' toll (END_EXTEND_TOLL), and cut back like the head's
+# (trim_extension).
 # Tuning part: life 14/22 -> 16/22 by benchmarks/lines.py (left_04; left_12 only just), 14/22
 # -> 15/22 by line_lab.py for a turn of 15-27 degrees judged from
 # 0.6-0.7 of the length (20-27 from 0.8; 30 and more: 14), a window of 0.04-0.08, a toll of
@@ -129,7 +128,6 @@ LIFE_VEER_WINDOW_UNITS = 0.06
 LIFE_VEER_FROM = 0.7
 LIFE_EXTEND_UNITS = 0.15
 LIFE_EXTEND_HALF_UNITS = 0.03
-LIFE_EXTEND_TOLL = TOLL["minor"]
 
 LIFE_CENTRE = (-0.50, -0.30)  # the thumb ball's centre, around which the life line arcs
 LIFE_RADIUS = 0.52  # its usual distance from there
@@ -406,13 +404,13 @@ def drop_end(units: F64) -> int:
 
 
 def extend_end(maps: RidgeMaps, frame: PalmFrame, tr: Trace, forbid: F32 | None,
-               turn: float = 0.0, length: float = END_EXTEND_UNITS,
-               half_width: float = END_HALF_WIDTH_UNITS, toll: float = END_EXTEND_TOLL,
-               ) -> Trace:
-    """Follow the path on past its end along its own direction, as far as the crease there
-    pays `toll` (the DP in a strip laid along the continuation). `turn`: how fast the
-    continuation's direction turns (radians per palm length, positive turning like the life
-    line around the thumb ball); 0 is the straight continuation."""
+               end_rule: FarEnd) -> Trace:
+    """Follow the path on past its end along its own direction, for up to
+    `end_rule.length` within `end_rule.half_width`, as far as the crease there pays
+    END_EXTEND_TOLL (the DP in a strip laid along the continuation): straight on, or turning
+    like an arc around LIFE_CENTRE through the path's end (`end_rule.curved`, life_turn)."""
+    turn = life_turn(frame, tr) if end_rule.curved else 0.0
+    length, half_width = end_rule.length, end_rule.half_width
     units = smooth_path(frame.units_from_raster(tr.raster))
     along = _arc_length(units)
     end = units[-1]
@@ -439,11 +437,10 @@ def extend_end(maps: RidgeMaps, frame: PalmFrame, tr: Trace, forbid: F32 | None,
     allowed = np.ones(rx.shape, np.bool_)
     allowed[0] = np.abs(s) <= cell  # it begins where the path ended
     strip = Strip(x=rx, y=ry, allowed=allowed, start=t <= 0.0, end=np.ones(len(t), np.bool_))
-    ext = trace(maps, strip, toll=toll, forbid=forbid)
+    ext = trace(maps, strip, toll=END_EXTEND_TOLL, forbid=forbid)
     if ext is None or len(ext.raster) < 2:
         return tr
-    return Trace(raster=np.concatenate([tr.raster, ext.raster[1:]]),
-                 evidence=np.concatenate([tr.evidence, ext.evidence[1:]]), gain=tr.gain)
+    return tr.then(ext.part(1), gain=tr.gain)
 
 
 def veer_end(units: F64) -> int:
@@ -480,7 +477,7 @@ def trim_extension(frame: PalmFrame, tr: Trace, first: int) -> Trace:
                          END_RETRIM_WINDOW_UNITS)
     strong = np.flatnonzero(local[first:] >= END_RETRIM_SHARE * np.median(tr.evidence[:first]))
     keep = first + (int(strong[-1]) + 1 if len(strong) else 0)
-    return Trace(raster=tr.raster[:keep], evidence=tr.evidence[:keep], gain=tr.gain)
+    return tr.part(0, keep)
 
 
 def trim_faint_ends(evidence: F64, units: F64) -> tuple[int, int]:
@@ -497,6 +494,42 @@ def trim_faint_ends(evidence: F64, units: F64) -> tuple[int, int]:
     return int(strong[0]), int(strong[-1]) + 1
 
 
+@dataclass(frozen=True)
+class FarEnd:
+    """How a line's far end is judged by its own course and followed on past it (see the
+    constants above): `cut` gives how many points of the smoothed path to keep."""
+
+    cut: Callable[[F64], int]
+    after_trim: bool  # judged after the faint-end trim (else on the first pass's path)
+    only_if_cut: bool  # followed on only where it was cut
+    length: float  # how far it is followed on, at most
+    half_width: float  # how far from its continuation
+    curved: bool  # the continuation arcs around the thumb ball (else straight)
+
+
+FAR_ENDS = {
+    LineName.head: FarEnd(kink_end, after_trim=False, only_if_cut=False,
+                          length=END_EXTEND_UNITS, half_width=END_HALF_WIDTH_UNITS,
+                          curved=False),
+    LineName.heart: FarEnd(drop_end, after_trim=False, only_if_cut=True,
+                           length=END_EXTEND_UNITS, half_width=END_HALF_WIDTH_UNITS,
+                           curved=False),
+    LineName.life: FarEnd(veer_end, after_trim=True, only_if_cut=False,
+                          length=LIFE_EXTEND_UNITS, half_width=LIFE_EXTEND_HALF_UNITS,
+                          curved=True),
+}
+
+
+def _cut_far_end(frame: PalmFrame, tr: Trace, end_rule: FarEnd) -> tuple[Trace, bool]:
+    keep = end_rule.cut(smooth_path(frame.units_from_raster(tr.raster)))
+    return (tr.part(0, keep), True) if keep < len(tr.raster) else (tr, False)
+
+
+def with_units(frame: PalmFrame, name: LineName, tr: Trace, cut_share: float = 0.0) -> Traced:
+    """`tr` with its smoothed path in canonical units (trace and units share their points)."""
+    return Traced(name, tr, smooth_path(frame.units_from_raster(tr.raster)), cut_share)
+
+
 def run_tracer(maps: RidgeMaps, frame: PalmFrame, name: LineName, strip: Strip, toll: float,
                forbid: F32 | None = None) -> Traced:
     tr = trace(maps, strip, toll=toll, forbid=forbid)
@@ -504,33 +537,26 @@ def run_tracer(maps: RidgeMaps, frame: PalmFrame, name: LineName, strip: Strip, 
         return Traced(name, None, None)
     first_len = polyline_length(frame.units_from_raster(tr.raster))
     if name not in TRIMMED:
-        return Traced(name, tr, smooth_path(frame.units_from_raster(tr.raster)))
-    if name in EXTENDED:
-        keep = kink_end(smooth_path(frame.units_from_raster(tr.raster)))
-        tr = Trace(raster=tr.raster[:keep], evidence=tr.evidence[:keep], gain=tr.gain)
-    dropped = False
-    if name in DROPPED:
-        keep = drop_end(smooth_path(frame.units_from_raster(tr.raster)))
-        dropped = keep < len(tr.raster)
-        tr = Trace(raster=tr.raster[:keep], evidence=tr.evidence[:keep], gain=tr.gain)
+        return with_units(frame, name, tr)
+    end_rule = FAR_ENDS.get(name)
+    cut = False
+    if end_rule is not None and not end_rule.after_trim:
+        tr, cut = _cut_far_end(frame, tr, end_rule)
     i, j = trim_faint_ends(tr.evidence, frame.units_from_raster(tr.raster))
     if j - i < 3:
         return Traced(name, None, None)
-    tr = Trace(raster=tr.raster[i:j], evidence=tr.evidence[i:j], gain=tr.gain)
-    if name in EXTENDED or dropped:
-        tr = trim_extension(frame, extend_end(maps, frame, tr, forbid), len(tr.raster))
-    if name is LineName.life:
-        # its lower end: cut where it veers outward, then followed on along its curve
-        keep = veer_end(smooth_path(frame.units_from_raster(tr.raster)))
-        if keep >= 3:
-            tr = Trace(raster=tr.raster[:keep], evidence=tr.evidence[:keep], gain=tr.gain)
-        ext = extend_end(maps, frame, tr, forbid, turn=life_turn(frame, tr),
-                         length=LIFE_EXTEND_UNITS, half_width=LIFE_EXTEND_HALF_UNITS,
-                         toll=LIFE_EXTEND_TOLL)
-        tr = trim_extension(frame, ext, len(tr.raster))
+    tr = tr.part(i, j)
+    if end_rule is not None:
+        if end_rule.after_trim:
+            tr, cut = _cut_far_end(frame, tr, end_rule)
+            if len(tr.raster) < 3:
+                return Traced(name, None, None)
+        if cut or not end_rule.only_if_cut:
+            tr = trim_extension(frame, extend_end(maps, frame, tr, forbid, end_rule),
+                                len(tr.raster))
     units = smooth_path(frame.units_from_raster(tr.raster))
-    cut = 1.0 - polyline_length(units) / max(first_len, 1e-6)
-    return Traced(name, tr, units, float(np.clip(cut, 0.0, 1.0)))
+    cut_share = 1.0 - polyline_length(units) / max(first_len, 1e-6)
+    return Traced(name, tr, units, float(np.clip(cut_share, 0.0, 1.0)))
 
 
 def polyline_length(p: F64) -> float:
@@ -869,11 +895,8 @@ def start_at_apex(maps: RidgeMaps, frame: PalmFrame, traced: Traced, toll: float
     # their points one to one)
     j = int(np.argmin(np.linalg.norm(traced.units - frame.units_from_raster(link.raster[-1:]),
                                      axis=1)))
-    raster = np.concatenate([link.raster, traced.trace.raster[j + 1:]])
-    evidence = np.concatenate([link.evidence, traced.trace.evidence[j + 1:]])
-    units = smooth_path(frame.units_from_raster(raster))
-    return Traced(traced.name, Trace(raster, evidence, traced.trace.gain + link.gain), units,
-                  traced.cut_share)
+    spliced = link.then(traced.trace.part(j + 1), gain=traced.trace.gain + link.gain)
+    return with_units(frame, traced.name, spliced, traced.cut_share)
 
 
 def _distance_to(ux: F64, uy: F64, line: F64) -> F64:
@@ -896,7 +919,7 @@ def joining_part(frame: PalmFrame, link: Trace | None, line: F64) -> Trace | Non
     if not len(meets) or meets[0] < 2:
         return None
     k = int(meets[0]) + 1
-    return Trace(raster=link.raster[:k], evidence=link.evidence[:k], gain=link.gain)
+    return link.part(0, k)
 
 
 # --- The head line's start where it is joined to the life line --------------------------------
@@ -922,7 +945,5 @@ def join_life_start(frame: PalmFrame, head: Traced, life: Traced) -> Traced:
     if (gap[k] > HEAD_JOIN_UNITS or k < 2
             or float(_arc_length(life.units[: k + 1])[-1]) > HEAD_JOIN_MAX_UNITS):
         return head
-    raster = np.concatenate([life.trace.raster[:k], head.trace.raster])
-    evidence = np.concatenate([life.trace.evidence[:k], head.trace.evidence])
-    return Traced(head.name, Trace(raster, evidence, head.trace.gain),
-                  smooth_path(frame.units_from_raster(raster)), head.cut_share)
+    joined = life.trace.part(0, k).then(head.trace, gain=head.trace.gain)
+    return with_units(frame, head.name, joined, head.cut_share)

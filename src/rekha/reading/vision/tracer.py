@@ -47,6 +47,15 @@ class Trace:
     evidence: F64  # (N,) crease strength at each point
     gain: float  # total DP score
 
+    def part(self, start: int = 0, stop: int | None = None) -> Trace:
+        """Points start:stop of the path (its gain kept)."""
+        return Trace(self.raster[start:stop], self.evidence[start:stop], self.gain)
+
+    def then(self, other: Trace, gain: float) -> Trace:
+        """This path followed by all of `other`'s points."""
+        return Trace(np.concatenate([self.raster, other.raster]),
+                     np.concatenate([self.evidence, other.evidence]), gain)
+
 
 def _sample(img: F32, strip: Strip) -> F32:
     return np.asarray(
