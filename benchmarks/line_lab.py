@@ -67,15 +67,33 @@ class Palm:
     tau: float  # 3 % of the label's palm length, in canonical units
 
 
+@dataclass
+class Copy:
+    """One photo's crease maps and what `engine.describe` needs to report its lines."""
+
+    frame: PalmFrame
+    maps: RidgeMaps
+    to_disp: float
+    palm_width_px: float
+
+
+def _copy(data: bytes) -> Copy | None:
+    rgb, _, scale = decode_image(data)
+    try:
+        det, frame = E.locate_palm(rgb)
+    except MeasurementRefused:
+        return None
+    width = hand_geometry(det.landmarks / scale).palm_width_px
+    return Copy(frame, E.crease_maps(rgb, frame), 1.0 / scale, width)
+
+
 def _prepare(row: dict[str, str]) -> Palm | None:
     stem = Path(row["file"]).stem
     lab = json.loads((LABELS / f"{stem}.json").read_text())
-    rgb, _, scale = decode_image((FIXTURES / row["file"]).read_bytes())
-    try:
-        _, frame = E.locate_palm(rgb)
-    except MeasurementRefused:
+    photo = _copy((FIXTURES / row["file"]).read_bytes())
+    if photo is None:
         return None
-    maps = E.crease_maps(rgb, frame)
+    frame, maps, scale = photo.frame, photo.maps, 1.0 / photo.to_disp
     labels: dict[str, F64 | None] = {}
     for n in PRINCIPAL:
         pts = (lab.get("lines") or {}).get(n)
@@ -141,26 +159,6 @@ def score(palms: list[Palm], verbose: bool = False) -> dict[str, dict[str, list[
     return out
 
 
-@dataclass
-class Copy:
-    """One photo's crease maps and what `engine.describe` needs to report its lines."""
-
-    frame: PalmFrame
-    maps: RidgeMaps
-    to_disp: float
-    palm_width_px: float
-
-
-def _copy(data: bytes) -> Copy | None:
-    rgb, _, scale = decode_image(data)
-    try:
-        det, frame = E.locate_palm(rgb)
-    except MeasurementRefused:
-        return None
-    width = hand_geometry(det.landmarks / scale).palm_width_px
-    return Copy(frame, E.crease_maps(rgb, frame), 1.0 / scale, width)
-
-
 def load_variants(rebuild: bool) -> dict[str, dict[str, Copy | None]]:
     """Per fixture palm: its own maps ("original") and those of quality.py's variants."""
     if VARIANT_CACHE.exists() and not rebuild:
@@ -184,14 +182,14 @@ def load_variants(rebuild: bool) -> dict[str, dict[str, Copy | None]]:
     return out
 
 
-def _lines_of(c: Copy) -> dict[LineName, float]:
-    """The lines reported on a copy, with their length_ratio."""
+def _lines_of(c: Copy) -> dict[str, float]:
+    """The lines reported on a copy, with their length_ratio (as quality.found_lengths)."""
     traced = E.trace_all(c.maps, c.frame)
-    found: dict[LineName, float] = {}
+    found: dict[str, float] = {}
     for n in LineName:
         m, _ = E.describe(n, traced, c.frame, c.to_disp, c.palm_width_px, c.maps)
         if m.found:
-            found[n] = m.length_ratio or 0.0
+            found[n.value] = m.length_ratio or 0.0
     return found
 
 
@@ -206,14 +204,7 @@ def invariance(db: dict[str, dict[str, Copy | None]], verbose: bool = False) -> 
             if k == "original":
                 continue
             total += 1
-            why = "refused" if c is None else ""
-            if c is not None:
-                b = _lines_of(c)
-                if set(a) != set(b):
-                    why = "lines " + ", ".join(sorted(n.value for n in set(a) ^ set(b)))
-                else:
-                    longer = [n.value for n in a if abs(a[n] - b[n]) > 0.15 * max(a[n], 1e-6)]
-                    why = "length " + ", ".join(longer) if longer else ""
+            why = "refused" if c is None else quality.lines_differ(a, _lines_of(c))
             same += not why
             if verbose and why:
                 print(f"  {f:24s} {k:11s} {why}")

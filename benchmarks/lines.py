@@ -83,6 +83,16 @@ def score(records: list[dict[str, object]], stems: set[str], *extra: str) -> str
         return res.stdout
 
 
+def placement_by_photo(per_photo: str) -> dict[str, dict[str, str]]:
+    """score_lines.py's --per-photo rows as {photo: {line: "placed" | "off" | "missed" ...}}."""
+    out: dict[str, dict[str, str]] = {}
+    for row in per_photo.splitlines():
+        parts = row.split()
+        if len(parts) >= 3 and parts[1] in LINES:
+            out.setdefault(parts[0], {})[parts[1]] = parts[2]
+    return out
+
+
 def confidence_table(records: list[dict[str, object]], per_photo: str) -> list[str]:
     """Placed rate of lines at or above CLEAR_CONFIDENCE against those below."""
     conf: dict[tuple[str, str], float] = {}
@@ -94,16 +104,14 @@ def confidence_table(records: list[dict[str, object]], per_photo: str) -> list[s
                 conf[(Path(str(r["file"])).stem, n)] = float(v["confidence"])
     hi = [0, 0]
     lo = [0, 0]
-    for row in per_photo.splitlines():
-        parts = row.split()
-        if len(parts) < 3 or parts[1] not in LINES or parts[2] not in ("placed", "off"):
-            continue
-        c = conf.get((parts[0], parts[1]))
-        if c is None:
-            continue
-        bucket = hi if c >= CLEAR_CONFIDENCE else lo
-        bucket[0] += parts[2] == "placed"
-        bucket[1] += 1
+    for photo, lines in placement_by_photo(per_photo).items():
+        for n, status in lines.items():
+            c = conf.get((photo, n))
+            if c is None or status not in ("placed", "off"):
+                continue
+            bucket = hi if c >= CLEAR_CONFIDENCE else lo
+            bucket[0] += status == "placed"
+            bucket[1] += 1
     def rate(b: list[int]) -> str:
         return f"{b[0]}/{b[1]}" + (f" ({b[0] / b[1]:.0%})" if b[1] else "")
     return [f"confidence >= {CLEAR_CONFIDENCE}: placed {rate(hi)}",
@@ -121,15 +129,17 @@ def depth_table(records: list[dict[str, object]], per_photo: str) -> list[str]:
             depth[Path(str(r["file"])).stem] = float(q["sharpness"])
     bands = ((0.0, 0.15), (0.15, 0.25), (0.25, 9.0))
     counts = {b: [0, 0, set()] for b in bands}  # type: dict[tuple[float, float], list]
-    for row in per_photo.splitlines():
-        parts = row.split()
-        if len(parts) < 3 or parts[1] not in LINES[:3] or parts[0] not in depth:
+    for photo, lines in placement_by_photo(per_photo).items():
+        if photo not in depth:
             continue
-        for b in bands:
-            if b[0] <= depth[parts[0]] < b[1]:
-                counts[b][0] += parts[2] == "placed"
-                counts[b][1] += 1
-                counts[b][2].add(parts[0])
+        for n, status in lines.items():
+            if n not in LINES[:3]:
+                continue
+            for b in bands:
+                if b[0] <= depth[photo] < b[1]:
+                    counts[b][0] += status == "placed"
+                    counts[b][1] += 1
+                    counts[b][2].add(photo)
     seen = [depth[p] for b in bands for p in counts[b][2]]
     out = [f"crease depth of these photos: {min(seen):.3f}-{max(seen):.3f}"
            f" (the confidence model is calibrated up to {CALIBRATED_DEPTH_MAX})"]
@@ -137,16 +147,6 @@ def depth_table(records: list[dict[str, object]], per_photo: str) -> list[str]:
         label = f"crease depth {lo:.2f}-{hi:.2f}" if hi < 9 else f"crease depth >= {lo:.2f}"
         rate = f"{placed}/{total}" + (f" ({placed / total:.0%})" if total else "")
         out.append(f"{label}: {len(photos)} photos, heart/head/life placed {rate}")
-    return out
-
-
-def placement_by_photo(per_photo: str) -> dict[str, dict[str, str]]:
-    """score_lines.py's --per-photo rows as {photo: {line: "placed" | "off" | "missed" ...}}."""
-    out: dict[str, dict[str, str]] = {}
-    for row in per_photo.splitlines():
-        parts = row.split()
-        if len(parts) >= 3 and parts[1] in LINES:
-            out.setdefault(parts[0], {})[parts[1]] = parts[2]
     return out
 
 
