@@ -6,6 +6,8 @@ constants changed on the command line, placement scored per part in seconds.
     .venv/bin/python benchmarks/line_lab.py --verbose lines.PRIOR_WEIGHT=0.1
     .venv/bin/python benchmarks/line_lab.py --invariance lines.FAINT_SHARE=0.4  # and quality.py's
                                                                    # invariance, from cached maps
+    .venv/bin/python benchmarks/line_lab.py --evidence   # crease evidence along label and trace
+    .venv/bin/python benchmarks/line_lab.py --ceiling    # lines placed under any one of SWEEPS
 
 A setting is `module.NAME=value` for a module of rekha.reading.vision (value read as a Python
 literal). Constants that the crease maps depend on (ridges.*, frame.*) need `--rebuild`, which
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -54,6 +57,23 @@ from rekha.reading.vision.ridges import RidgeMaps  # noqa: E402
 CACHE = ROOT / "benchmarks" / "out" / "line_lab.pkl"
 VARIANT_CACHE = ROOT / "benchmarks" / "out" / "line_lab_variants.pkl"
 PRINCIPAL = ("heart", "head", "life")
+EVIDENCE_REACH_PX = 2  # raster pixels (about 0.5 % of palm length)
+EVIDENCE_GAP = 0.10  # a label's crease this much weaker than the traced one counts as weaker
+# --ceiling: each constant set to each of these values in turn, around what the code uses
+SWEEPS: dict[str, list[Any]] = {
+    "lines.PRIOR_WEIGHT": [0.05, 0.10, 0.25],
+    "lines.HEAD_PRIOR_WEIGHT": [0.03, 0.06, 0.15, 0.25],
+    "lines.LIFE_RADIUS": [0.46, 0.49, 0.55, 0.58],
+    "lines.LIFE_SPREAD": [0.05, 0.10, 0.14],
+    "lines.TOLL": [{"principal": 0.10, "minor": 0.30}, {"principal": 0.22, "minor": 0.30}],
+    "lines.FAINT_SHARE": [0.35, 0.65],
+    "lines.LIFE_START": [(-100.0, -62.0), (-88.0, -70.0)],
+    "lines.LIFE_NO_CURL_FROM": [-20.0, 20.0],
+    "lines.HEAD_BEFORE_LIFE_UNITS": [0.0, 0.08],
+    "lines.HEAD_JOIN_UNITS": [0.0, 0.08],
+    "lines.END_EXTEND_UNITS": [0.10, 0.30],
+    "lines.LIFE_EXTEND_UNITS": [0.0, 0.25],
+}
 F64 = npt.NDArray[np.float64]
 
 
@@ -138,25 +158,114 @@ def _share_within(a: F64, b: F64, tau: float) -> float:
     return float(np.mean(d <= tau))
 
 
-def score(palms: list[Palm], verbose: bool = False) -> dict[str, dict[str, list[int]]]:
-    out = {part: {n: [0, 0] for n in PRINCIPAL} for part in ("tune", "held_out")}
+@dataclass(frozen=True)
+class Placement:
+    """One labelled line of one palm against what the tracer reported for it."""
+
+    part: str
+    stem: str
+    line: str
+    on: float  # share of the trace within tau of the label (0 where nothing was reported)
+    cover: float  # share of the label within tau of the trace
+    label_evidence: float
+    traced_evidence: float | None  # None where nothing was reported
+
+    @property
+    def placed(self) -> bool:
+        return self.on >= 0.8 and self.cover >= 0.8
+
+
+def evidence_along(p: Palm, units: F64) -> float:
+    """Mean crease evidence along a polyline, each point taking the strongest evidence within
+    EVIDENCE_REACH_PX of it (labels are traced by eye, a few pixels off their crease)."""
+    reach = 2 * EVIDENCE_REACH_PX + 1
+    near = cv2.dilate(p.maps.strength, np.ones((reach, reach), np.uint8))
+    r = p.frame.raster_from_units(_resample(units, 0.005)).astype(np.float32)
+    v = cv2.remap(near, r[:, 0].reshape(1, -1), r[:, 1].reshape(1, -1), cv2.INTER_LINEAR)
+    return float(np.mean(v))
+
+
+def placements(palms: list[Palm]) -> list[Placement]:
+    out = []
     for p in palms:
         traced = E.trace_all(p.maps, p.frame)
         for n in PRINCIPAL:
             truth = p.labels[n]
             if truth is None:
                 continue
-            out[p.part][n][1] += 1
             t = traced[LineName(n)][0]
-            if t.units is None or L.polyline_length(t.units) < L.MIN_LENGTH_UNITS[LineName(n)]:
-                continue
-            on = _share_within(_resample(t.units, p.tau / 3), truth, p.tau)
-            cover = _share_within(_resample(truth, p.tau / 3), t.units, p.tau)
-            placed = on >= 0.8 and cover >= 0.8
-            out[p.part][n][0] += placed
-            if verbose and not placed:
-                print(f"  {p.part:8s} {p.stem:22s} {n:5s} on {on:4.0%} cover {cover:4.0%}")
+            on = cover = 0.0
+            traced_evidence = None
+            if t.units is not None and (
+                    L.polyline_length(t.units) >= L.MIN_LENGTH_UNITS[LineName(n)]):
+                on = _share_within(_resample(t.units, p.tau / 3), truth, p.tau)
+                cover = _share_within(_resample(truth, p.tau / 3), t.units, p.tau)
+                traced_evidence = evidence_along(p, t.units)
+            out.append(Placement(p.part, p.stem, n, on, cover, evidence_along(p, truth),
+                                 traced_evidence))
     return out
+
+
+def score(palms: list[Palm], verbose: bool = False) -> dict[str, dict[str, list[int]]]:
+    out = {part: {n: [0, 0] for n in PRINCIPAL} for part in ("tune", "held_out")}
+    for r in placements(palms):
+        out[r.part][r.line][1] += 1
+        out[r.part][r.line][0] += r.placed
+        if verbose and not r.placed:
+            print(f"  {r.part:8s} {r.stem:22s} {r.line:5s} on {r.on:4.0%} cover {r.cover:4.0%}")
+    return out
+
+
+def evidence_report(palms: list[Palm]) -> None:
+    """Is a miss the search's fault or the evidence's? Per line missed, the mean crease
+    evidence along the label and along the trace: where the label's crease is much weaker
+    than the one traced, no path search that follows the evidence will choose it."""
+    rows = placements(palms)
+    print("missed lines: crease evidence along the label and along the trace")
+    bound = 0
+    for r in sorted((r for r in rows if not r.placed), key=lambda r: (r.line, r.part, r.stem)):
+        te = "-" if r.traced_evidence is None else f"{r.traced_evidence:.2f}"
+        weaker = r.traced_evidence is not None and (
+            r.label_evidence <= r.traced_evidence - EVIDENCE_GAP)
+        bound += weaker
+        print(f"  {r.part:8s} {r.stem:22s} {r.line:5s} label {r.label_evidence:.2f}"
+              f"  trace {te:4s}{'  label weaker' if weaker else ''}")
+    placed = [r.label_evidence for r in rows if r.placed]
+    missed = [r.label_evidence for r in rows if not r.placed]
+    print(f"label's crease weaker than the traced one by >= {EVIDENCE_GAP}: {bound}"
+          f"/{len(missed)} missed lines")
+    print(f"evidence along the label, median: placed {np.median(placed):.2f}"
+          f" ({len(placed)} lines), missed {np.median(missed):.2f} ({len(missed)} lines)")
+
+
+def ceiling(palms: list[Palm]) -> None:
+    """How far would retuning the tracer's constants go? Each constant of SWEEPS is set to
+    each of its values in turn (the others as the code stands), and a line counts as within
+    reach if any of these settings places it: an upper bound for tuning one constant at a
+    time, and on the tuning part a bound no honest choice of a single setting reaches."""
+    base = {(r.part, r.stem, r.line): r.placed for r in placements(palms)}
+    reach = dict(base)
+    for setting, values in SWEEPS.items():
+        module, name = setting.rsplit(".", 1)
+        mod = importlib.import_module(f"rekha.reading.vision.{module}")
+        kept = getattr(mod, name)
+        for v in values:
+            setattr(mod, name, v)
+            for r in placements(palms):
+                key = (r.part, r.stem, r.line)
+                if r.placed and not base[key]:
+                    print(f"  {setting}={v!r}: {r.part} {r.stem} {r.line} placed")
+                reach[key] = reach[key] or r.placed
+        setattr(mod, name, kept)
+    for part in ("tune", "held_out"):
+        cells = []
+        for n in PRINCIPAL:
+            keys = [k for k in base if k[0] == part and k[2] == n]
+            cells.append(f"{n} {sum(base[k] for k in keys)} -> {sum(reach[k] for k in keys)}"
+                         f"/{len(keys)}")
+        print(f"{part:8s} " + "  ".join(cells))
+    runs = sum(len(v) for v in SWEEPS.values())
+    print(f"(current -> placed under at least one of {runs} settings)")
 
 
 def load_variants(rebuild: bool) -> dict[str, dict[str, Copy | None]]:
@@ -228,6 +337,10 @@ def main() -> None:
     ap.add_argument("--verbose", action="store_true", help="list the lines not placed")
     ap.add_argument("--invariance", action="store_true",
                     help="also count the fixture copies that give the same lines")
+    ap.add_argument("--evidence", action="store_true",
+                    help="crease evidence along the label and the trace of each line missed")
+    ap.add_argument("--ceiling", action="store_true",
+                    help="lines placed under at least one setting of SWEEPS (one at a time)")
     args = ap.parse_args()
     for s in args.settings:
         _apply(s)
@@ -237,6 +350,10 @@ def main() -> None:
     for part, per in res.items():
         cells = "  ".join(f"{n} {v[0]}/{v[1]}" for n, v in per.items())
         print(f"{part:8s} {cells}")
+    if args.evidence:
+        evidence_report(palms)
+    if args.ceiling:
+        ceiling(palms)
     if args.invariance:
         same, total = invariance(load_variants(args.rebuild), args.verbose)
         print(f"invariance {same}/{total} (lines of the rotated, scaled and re-saved copies)")
