@@ -177,6 +177,22 @@ def test_a_line_not_clearly_visible_is_said_so_and_not_read(
     assert "1.90" not in answer.text and "palm-widths" not in answer.text
 
 
+def test_an_unclear_line_on_a_deeply_creased_palm_is_not_called_faint(
+    responder: LocalResponder, measurements: dict[Hand, HandMeasurements]
+) -> None:
+    unclear = with_line(
+        measurements[Hand.right], LineName.head,
+        found=True, clearly_visible=False, confidence=0.31,
+    )
+    for sharpness, says in ((0.33, "many strong creases"), (0.12, "faint trace")):
+        m = unclear.model_copy(
+            update={"quality": unclear.quality.model_copy(update={"sharpness": sharpness})})
+        stored = StoredReport(reading=None, measurements={Hand.right: m})
+        answer = ask(responder, stored, "What does the Mastishka show?")
+        assert "not clearly visible on your photo" in answer.text
+        assert says in answer.text, (sharpness, answer.text)
+
+
 def test_a_line_not_found_is_never_invented(
     responder: LocalResponder, measurements: dict[Hand, HandMeasurements]
 ) -> None:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from rekha.conversations import intent as it
 from rekha.conversations.intent import Intent, Refusal, Topic
 from rekha.conversations.report import StoredReport
+from rekha.reading.interpret import deeply_creased
 from rekha.reading.interpret.prose import Chooser, capitalise, fill, join_names
 from rekha.reading.knowledge import Area, Entry, KnowledgeBase, load_knowledge
 from rekha.reading.types import Hand, HandMeasurements, LineName, MountName, Usage
@@ -570,11 +571,14 @@ class _Composer:
         lead = f"{capitalise(DISPLAY[subject])}: "
         fact = self.line_fact(subject, line, m)
         if fact is None:
-            faint = (
-                f" (only a faint trace, confidence {lm.confidence:.2f})"
-                if lm is not None and lm.found
-                else ""
-            )
+            faint = ""
+            if lm is not None and lm.found:
+                faint = (
+                    f" (traced at confidence {lm.confidence:.2f} among the palm's many strong "
+                    "creases, perhaps on a crease beside it)"
+                    if deeply_creased(m)
+                    else f" (only a faint trace, confidence {lm.confidence:.2f})"
+                )
             text = (
                 f"{lead}{NOT_CLEAR} of the {m.hand.value} hand{faint}, so Rekha reads nothing "
                 f"into it. In the tradition it speaks of {self.governs(subject)}."

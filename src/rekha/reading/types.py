@@ -139,7 +139,9 @@ class MountRegion(BaseModel):
 
 
 class ImageQuality(BaseModel):
-    sharpness: float  # variance of the Laplacian inside the palm, normalised
+    # crease depth: the 97th percentile of the crease response inside the palm (blur lowers
+    # it, a deeply creased palm or hard light raises it)
+    sharpness: float
     brightness: float  # mean lightness inside the palm, 0..1
     contrast: float
 

@@ -53,7 +53,8 @@ def base_dict(hand: Hand = Hand.right) -> dict[str, Any]:
         hand_confidence=0.95,
         palm_facing=True,
         landmarks=[(float(i), float(i)) for i in range(21)],
-        quality=dict(sharpness=0.6, brightness=0.5, contrast=0.4),
+        # crease depth of a typical, not deeply creased, palm photo
+        quality=dict(sharpness=0.12, brightness=0.5, contrast=0.4),
         geometry=dict(
             palm_width_px=400.0, palm_length_px=440.0, palm_length_to_width=1.1,
             fingers=dict(thumb=0.62, index=0.7, middle=0.78, ring=0.72, little=0.56),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from rekha.reading.interpret import compose, interpret
+from rekha.reading.interpret.engine import DEEPLY_CREASED_DEPTH
 from rekha.reading.knowledge import MISSING, field_type, load_knowledge, resolve
 from rekha.reading.types import Focus, Hand, HandMeasurements, Reading
 
@@ -187,6 +188,46 @@ def test_only_left_hand_given() -> None:
     assert "born with" in r.convention
     assert "left_right" not in [s.key for s in r.sections]
     assert_evidence_is_real(r, {Hand.left: m})
+
+
+def _all_unclear(sharpness: float) -> HandMeasurements:
+    changes: dict[str, object] = {"quality.sharpness": sharpness}
+    for line in ["heart", "head", "life", "fate", "marriage", "bracelet"]:
+        changes.update(faint(line))
+    return make_measurements(changes=changes)
+
+
+def test_unclear_lines_on_a_deeply_creased_palm_are_not_called_faint() -> None:
+    """There the lines are not faint: the engine cannot tell which of many strong creases is
+    which line, and the reading says that, resting it on the photo's crease depth."""
+    for sharpness in (DEEPLY_CREASED_DEPTH, 0.38):
+        m = _all_unclear(sharpness)
+        r = interpret({Hand.right: m})
+        text = " ".join([r.summary, *(s.text for s in r.sections)])
+        assert "faint" not in text.lower()
+        assert "crease" in r.summary
+        assert "crease" in section(r, "overview")
+        for key in ["heart_line", "head_line", "life_line"]:
+            assert "not clearly visible" in section(r, key)
+            assert "crease" in section(r, key)
+            fields = [e.field for e in next(s for s in r.sections if s.key == key).evidence]
+            assert "quality.sharpness" in fields
+        assert_evidence_is_real(r, {Hand.right: m})
+
+
+def test_unclear_lines_on_a_shallow_photo_are_called_faint() -> None:
+    m = _all_unclear(DEEPLY_CREASED_DEPTH - 0.01)
+    r = interpret({Hand.right: m})
+    assert "faint" in r.summary or "Few lines" in r.summary
+    assert "many strong creases" not in " ".join(s.text for s in r.sections)
+    assert "quality.sharpness" not in [e.field for s in r.sections for e in s.evidence]
+
+
+def test_a_deeply_creased_palm_with_clear_lines_reads_them_plainly() -> None:
+    m = make_measurements(changes={"quality.sharpness": 0.3})
+    r = interpret({Hand.right: m})
+    assert "not clearly visible" not in section(r, "heart_line")
+    assert "creases" not in r.summary
 
 
 def test_no_clear_lines_at_all_still_reads_the_shape_honestly() -> None:

@@ -82,6 +82,17 @@ GUIDANCE_CAP = 3
 MOUNT_CAP = 5  # mount sentences in "Mounts and fingers"; more reads as a list, not a reading
 # The summary's teaser names one of these (the minor lines are too slight to lead with).
 PRINCIPAL_LINES = [LineName.heart, LineName.head, LineName.life, LineName.fate, LineName.sun]
+# Crease depth (quality.sharpness) from which a palm counts as deeply creased. There a line
+# the engine does not call clear is seldom faint: many strong creases cross the palm and the
+# engine cannot tell which one is the line (benchmarks/lines.py, session 4: heart, head and
+# life placed on the traced-by-eye labels 4/14 at depth 0.25 or more, 21/29 at 0.15-0.25,
+# 36/37 below 0.15), so the reading says that rather than calling the lines faint.
+DEEPLY_CREASED_DEPTH = 0.25
+
+
+def deeply_creased(m: HandMeasurements) -> bool:
+    """Whether a line not called clear on this photo is lost among strong creases, not faint."""
+    return m.quality.sharpness >= DEEPLY_CREASED_DEPTH
 
 # Names of mounts, planets and lines the tradition capitalises wherever they stand.
 _PROPER_STARTS = frozenset({
@@ -148,6 +159,8 @@ class Composer:
         self.dominant = dominant or Hand.right
         self.primary = self.dominant if self.dominant in self.ms else next(iter(self.ms))
         self.m = measurements[self.primary]
+        # why a line the engine does not call clear is unclear on the hand read first
+        self.crowded = deeply_creased(self.m)
         self.ch = Chooser(seed_of(list(self.ms.values())))
         self.trace = Trace()
         self.hits = {h: self._hits(m) for h, m in self.ms.items()}
@@ -187,6 +200,10 @@ class Composer:
         if isinstance(options, dict):
             raise TypeError(f"pool {pool} needs an area")
         return str(self.ch.pick(f"{pool}:{key}", options)).format(**values)
+
+    def _unclear(self, pool: str) -> str:
+        """The pool that says why lines are unclear: faint, or lost among many strong creases."""
+        return f"{pool}_crowded" if self.crowded else pool
 
     def area_phrase(self, pool: str, area: Area, key: str, **values: Any) -> str:
         options = self.kb.phrases[pool][area.value]
@@ -239,7 +256,10 @@ class Composer:
                                         for n in clear]),
             ))
         else:
-            parts.append(self.phrase("overview_none_clear", "o", hand=m.hand.value))
+            parts.append(self.phrase(self._unclear("overview_none_clear"), "o",
+                                     hand=m.hand.value))
+            if self.crowded:
+                ev.append(evidence_for(m, "quality.sharpness"))
         for hit in self._of_topic(self.primary, {Topic.shape}, stated_only=True):
             text, hev = self.say(hit, hit.entry.text, "text")
             parts.append(text)
@@ -282,7 +302,9 @@ class Composer:
                 parts.append(self.phrase("line_missing", key, **values))
         elif not lm.clearly_visible:
             ev.append(evidence_for(m, f"lines.{line.value}.clearly_visible"))
-            parts.append(self.phrase("line_faint", key, **values))
+            parts.append(self.phrase(self._unclear("line_faint"), key, **values))
+            if self.crowded:
+                ev.append(evidence_for(m, "quality.sharpness"))
             hedged = [h for h in mine if h.mode == "hedged"]
             if hedged:
                 text, hev = self.hedged(hedged[0])
@@ -457,7 +479,7 @@ class Composer:
             best = max(clear, key=lambda c: (c[0], -LINE_ORDER.index(c[1])))[1]
             parts.append(self.phrase("summary_teaser", "t", line_a=self.line_name(best)))
         else:
-            parts.append(self.phrase("summary_teaser_none", "t"))
+            parts.append(self.phrase(self._unclear("summary_teaser_none"), "t"))
         area = FOCUS_AREA.get(self.focus)
         if area is not None:
             parts.append(self.phrase("summary_close_focus", "c",

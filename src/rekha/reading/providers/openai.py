@@ -32,6 +32,7 @@ from PIL import Image, ImageOps
 from pydantic import ValidationError
 
 from rekha.core.redis import make_sync_redis
+from rekha.reading.interpret.engine import DEEPLY_CREASED_DEPTH
 from rekha.reading.providers.base import ProgressCallback, ProviderUnavailable, measure_hands
 from rekha.reading.providers.ratelimit import ProviderRateLimiter
 from rekha.reading.types import (
@@ -78,7 +79,10 @@ Rules:
   or "right", `field` is a dotted path into that hand's measurements, for example
   "lines.heart.end_zone" or "geometry.index_to_ring", `value` the measured value.
 - A line with clearly_visible=false must be hedged ("may", "faintly") or left out; never state
-  it as fact. A line with found=false is not there: do not read it.
+  it as fact. A line with found=false is not there: do not read it. quality.sharpness is the
+  photo's crease depth: from {DEEPLY_CREASED_DEPTH} on the palm is deeply creased, and its
+  unclear lines are not faint but not told apart from the strong creases around them; say
+  that, not "faint".
 - Give Sanskrit/Hindi names beside the English ones (Hriday rekha for the heart line, Mastishka
   for head, Jeevan for life, Bhagya for fate, Surya for sun, Budh for mercury, Vivah for
   marriage; mounts Guru, Shani, Surya, Budh, Shukra, Chandra, Mangal, Rahu, Ketu).
