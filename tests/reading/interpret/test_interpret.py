@@ -230,6 +230,19 @@ def test_a_deeply_creased_palm_with_clear_lines_reads_them_plainly() -> None:
     assert "creases" not in r.summary
 
 
+def test_one_clear_line_is_counted_in_the_singular() -> None:
+    changes: dict[str, object] = {}
+    for line in ["heart", "head", "life", "fate", "marriage"]:
+        changes.update(faint(line))
+    m = make_measurements(changes={**changes, "lines.bracelet.count": 1})
+    r = interpret({Hand.right: m})
+    text = " ".join([r.summary, *(s.text for s in r.sections)])
+    assert "bracelets" in section(r, "overview")
+    assert "one" in section(r, "overview")
+    assert not re.search(r"\b1 (\w+ )?lines?\b", text), re.search(r"\b1 (\w+ )?lines?\b", text)
+    assert "(s)" not in text
+
+
 def test_no_clear_lines_at_all_still_reads_the_shape_honestly() -> None:
     changes: dict[str, object] = {}
     for line in ["heart", "head", "life", "fate", "marriage", "bracelet"]:

@@ -251,7 +251,8 @@ class Composer:
         parts: list[str] = []
         if clear:
             parts.append(self.phrase(
-                "overview_open", "o", hand=m.hand.value, n_clear=len(clear),
+                "overview_open_one" if len(clear) == 1 else "overview_open", "o",
+                hand=m.hand.value, n_clear=len(clear),
                 clear_lines=join_names([f"the {self.kb.line_subject(n).names.english}"
                                         for n in clear]),
             ))
