@@ -342,6 +342,15 @@ async function main() {
       await toggle.click();
       await heart.waitFor();
       expect((await shown.locator("figcaption").innerText()) === "Right hand", "the dominant (right) hand is not shown first");
+      // A line below the engine's clear bar is drawn dotted and says so: the same lines as the
+      // measurements the API returns call not clearly visible.
+      const full = await (await page.request.get(`/api/v1/analyses/${analysisId}`)).json();
+      const lines = full.report.measurements.right.lines;
+      const guessed = Object.keys(lines).filter((n) => lines[n].found && lines[n].points.length >= 2 && !lines[n].clearly_visible).sort();
+      const dotted = (await shown.locator('[data-line][data-clear="false"]').evaluateAll((gs) => gs.map((g) => g.dataset.line))).sort();
+      expect(JSON.stringify(dotted) === JSON.stringify(guessed), `dotted layers ${dotted} but not clearly visible: ${guessed}`);
+      const notes = await shown.locator(".layer-toggle .layer-note").count();
+      expect(notes === guessed.length, `${notes} toggles say "not clearly visible", ${guessed.length} lines are`);
       await page.getByRole("group", { name: "Which hand to show" }).getByRole("button", { name: "Left hand" }).click();
       const left = page.locator('.hands-grid > div[data-hand="left"]:not(.screen-hidden)');
       await left.locator("[data-line]").first().waitFor();

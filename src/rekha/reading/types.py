@@ -7,7 +7,7 @@ it and the web UI can draw it without knowing how it was produced.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -188,6 +188,14 @@ class Reading(BaseModel):
     disclaimer: str
 
 
+class OverlaySign(BaseModel):
+    """A sign the reading may speak of (an island, a fork), where it lies on its line."""
+
+    line: LineName
+    kind: Literal["island", "fork"]
+    at: Point
+
+
 class Overlay(BaseModel):
     """The lines as data, so the web UI can draw toggleable layers over the photo."""
 
@@ -195,6 +203,10 @@ class Overlay(BaseModel):
     image_size: tuple[int, int]
     lines: dict[LineName, list[Point]]
     mounts: list[MountRegion]
+    # lines drawn although not clearly visible: drawn dotted, never as a finding (overlays
+    # stored before this field existed lack it)
+    not_clear: list[LineName] = Field(default_factory=list)
+    signs: list[OverlaySign] = Field(default_factory=list)
 
 
 class Usage(BaseModel):

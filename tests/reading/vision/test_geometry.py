@@ -115,6 +115,28 @@ def test_json_round_trip_and_overlay(measured: Get, fixtures_dir: Path) -> None:
     json.dumps(ov.model_dump(mode="json"))
 
 
+def test_overlay_data_says_which_lines_are_guesses_and_where_signs_lie(measured: Get) -> None:
+    """The web UI draws from this data alone: a line below the clear bar must be marked so it
+    is drawn dotted, not as a finding, and the signs the reading names must be placed."""
+    m = _read(measured, "right_07.jpg")
+    heart = m.lines[LineName.heart]
+    marked = heart.model_copy(update={
+        "clearly_visible": False,
+        "extra": {**heart.extra, "islands_at": [heart.points[3]], "forks_at": [heart.points[-1]]},
+    })
+    m = m.model_copy(update={"lines": {**m.lines, LineName.heart: marked}})
+    ov = overlay_data(m)
+    drawn = {n for n, ln in m.lines.items() if ln.found and ln.points}
+    assert set(ov.not_clear) == {n for n in drawn if not m.lines[n].clearly_visible}
+    assert LineName.heart in ov.not_clear
+    assert [(s.line, s.kind, s.at) for s in ov.signs if s.line is LineName.heart] == [
+        (LineName.heart, "island", tuple(heart.points[3])),
+        (LineName.heart, "fork", tuple(heart.points[-1])),
+    ]
+    again = type(ov).model_validate_json(ov.model_dump_json())
+    assert again == ov
+
+
 def test_overlay_marks_the_signs_a_line_carries(measured: Get, fixtures_dir: Path) -> None:
     """An island or fork that signs.py placed (extra.islands_at / forks_at, photo pixels) is
     ringed on the overlay: the pixels there change, the rest of the photo does not."""

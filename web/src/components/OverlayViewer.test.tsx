@@ -13,6 +13,11 @@ const overlay: Overlay = {
     fate: [[600, 1300]], // a single point cannot be drawn
   },
   mounts: [{ name: "shukra", center: [350, 1100], radius: 120, lines_crossing: [] }],
+  not_clear: ["life"],
+  signs: [
+    { line: "heart", kind: "island", at: [400, 450] },
+    { line: "head", kind: "fork", at: [10, 10] }, // its line is not drawn: no ring either
+  ],
 };
 
 describe("OverlayViewer", () => {
@@ -35,7 +40,33 @@ describe("OverlayViewer", () => {
     expect(html).not.toContain("data-mount");
   });
 
-  it("describes what is drawn for screen readers", () => {
-    expect(html).toContain('aria-label="Right hand, with heart line, life line drawn."');
+  it("describes what is drawn for screen readers, saying which lines are guesses", () => {
+    expect(html).toContain('aria-label="Right hand, with heart line, life line (not clearly visible) drawn."');
+  });
+
+  it("draws a line that is not clearly visible dotted, and says so on its toggle", () => {
+    const layer = (name: string) => html.match(new RegExp(`<g data-line="${name}"[^>]*>(.*?)</g>`))![0];
+    expect(layer("life")).toContain('data-clear="false"');
+    expect(layer("life")).toContain("stroke-dasharray");
+    expect(layer("heart")).toContain('data-clear="true"');
+    expect(layer("heart")).not.toContain("stroke-dasharray");
+    expect(html).toMatch(/title="Jeevan Rekha"[^>]*>.*?Life line<span class="layer-note"> · not clearly visible<\/span>/);
+    expect(html).not.toMatch(/title="Hriday Rekha"[^>]*>[^<]*<span[^>]*><\/span>Heart line<span class="layer-note">/);
+    expect(html).toContain("Dotted: not clearly visible on this photo");
+  });
+
+  it("rings the signs on drawn lines, named for screen readers", () => {
+    const rings = [...html.matchAll(/data-sign="([a-z]+)" data-sign-line="([a-z]+)"/g)].map((m) => `${m[1]}:${m[2]}`);
+    expect(rings).toEqual(["island:heart"]);
+    expect(html).toContain("<title>Island on the heart line</title>");
+  });
+
+  it("draws every line plainly when the overlay predates the clear marks", () => {
+    const old = renderToStaticMarkup(
+      <OverlayViewer overlay={{ ...overlay, not_clear: undefined, signs: undefined }} src="/p.jpg" caption="Right hand" />,
+    );
+    expect(old).not.toContain('data-clear="false"');
+    expect(old).not.toContain("data-sign");
+    expect(old).not.toContain("Dotted:");
   });
 });

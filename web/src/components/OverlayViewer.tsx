@@ -2,11 +2,15 @@
 
 import { useState } from "react";
 
-import { MOUNT_LABELS, drawableLines, lineStyle, pathFor, strokeWidthFor } from "@/lib/overlay";
+import { MOUNT_LABELS, drawableLines, isUnclear, lineStyle, pathFor, strokeWidthFor } from "@/lib/overlay";
 import type { Overlay } from "@/lib/types";
 
 // Screen pixels, whatever the photo's size (non-scaling strokes).
 const LINE_PX = 3.5;
+// A line that is not clearly visible is drawn dotted, as the overlay image draws it: a guess,
+// never shown as a finding.
+const UNCLEAR_DASH = "2 6";
+const SIGN_WORDS = { island: "Island", fork: "Fork" } as const;
 
 /** The photo with each measured line as an SVG layer that can be switched on and off. */
 export function OverlayViewer({ overlay, src, caption }: { overlay: Overlay; src: string; caption: string }) {
@@ -25,9 +29,13 @@ export function OverlayViewer({ overlay, src, caption }: { overlay: Overlay; src
     });
 
   const visible = lines.filter((name) => !hidden.has(name));
+  const named = (name: string) =>
+    `${lineStyle(name).label.toLowerCase()}${isUnclear(overlay, name) ? " (not clearly visible)" : ""}`;
   const description = visible.length
-    ? `${caption}, with ${visible.map((name) => lineStyle(name).label.toLowerCase()).join(", ")} drawn.`
+    ? `${caption}, with ${visible.map(named).join(", ")} drawn.`
     : `${caption}, no lines drawn.`;
+  const signs = (overlay.signs ?? []).filter((sign) => visible.includes(sign.line));
+  const anyUnclear = lines.some((name) => isUnclear(overlay, name));
 
   return (
     <figure className="overlay-figure">
@@ -65,13 +73,34 @@ export function OverlayViewer({ overlay, src, caption }: { overlay: Overlay; src
             : null}
           {lines.map((name) =>
             hidden.has(name) ? null : (
-              <g key={name} data-line={name}>
+              <g key={name} data-line={name} data-clear={isUnclear(overlay, name) ? "false" : "true"}>
                 {/* a pale halo under each line keeps it visible on any skin tone */}
-                <path d={pathFor(overlay.lines[name] ?? [])} stroke="rgb(255 255 255 / 80%)" strokeWidth={LINE_PX + 3} vectorEffect="non-scaling-stroke" />
-                <path d={pathFor(overlay.lines[name] ?? [])} stroke={lineStyle(name).colour} strokeWidth={LINE_PX} vectorEffect="non-scaling-stroke" />
+                <path
+                  d={pathFor(overlay.lines[name] ?? [])}
+                  stroke="rgb(255 255 255 / 80%)"
+                  strokeWidth={LINE_PX + 3}
+                  strokeDasharray={isUnclear(overlay, name) ? UNCLEAR_DASH : undefined}
+                  strokeLinecap="round"
+                  vectorEffect="non-scaling-stroke"
+                />
+                <path
+                  d={pathFor(overlay.lines[name] ?? [])}
+                  stroke={lineStyle(name).colour}
+                  strokeWidth={LINE_PX}
+                  strokeDasharray={isUnclear(overlay, name) ? UNCLEAR_DASH : undefined}
+                  strokeLinecap="round"
+                  vectorEffect="non-scaling-stroke"
+                />
               </g>
             ),
           )}
+          {signs.map((sign, i) => (
+            <g key={`${sign.line}-${sign.kind}-${i}`} data-sign={sign.kind} data-sign-line={sign.line}>
+              <title>{`${SIGN_WORDS[sign.kind]} on the ${lineStyle(sign.line).label.toLowerCase()}`}</title>
+              <circle cx={sign.at[0]} cy={sign.at[1]} r={stroke * 3} fill="none" stroke="#fff" strokeWidth={LINE_PX + 2} vectorEffect="non-scaling-stroke" />
+              <circle cx={sign.at[0]} cy={sign.at[1]} r={stroke * 3} fill="none" stroke={lineStyle(sign.line).colour} strokeWidth={LINE_PX - 1} vectorEffect="non-scaling-stroke" />
+            </g>
+          ))}
         </svg>
       </div>
       <figcaption>{caption}</figcaption>
@@ -89,6 +118,7 @@ export function OverlayViewer({ overlay, src, caption }: { overlay: Overlay; src
             >
               <span className="swatch" style={{ background: style.colour }} aria-hidden="true" />
               {style.label}
+              {isUnclear(overlay, name) ? <span className="layer-note"> · not clearly visible</span> : null}
             </button>
           );
         })}
@@ -99,6 +129,12 @@ export function OverlayViewer({ overlay, src, caption }: { overlay: Overlay; src
           </button>
         ) : null}
       </div>
+      {anyUnclear || signs.length ? (
+        <p className="layer-key">
+          {anyUnclear ? "Dotted: not clearly visible on this photo, so the reading does not take it as fact. " : null}
+          {signs.length ? "Rings: the islands and forks the reading speaks of." : null}
+        </p>
+      ) : null}
     </figure>
   );
 }

@@ -10,7 +10,7 @@ import { useAsync } from "@/hooks/useAsync";
 import { useQueryParam } from "@/hooks/useQueryParam";
 import { getAnalysis, imageUrl } from "@/lib/api";
 import { ApiError } from "@/lib/errors";
-import { LINE_STYLES, lineStyle } from "@/lib/overlay";
+import { LINE_STYLES, isUnclear, lineStyle } from "@/lib/overlay";
 import {
   FOCUS_OPTIONS,
   arrangeSections,
@@ -67,6 +67,7 @@ function Comparison({ analysis, overlays }: { analysis: unknown; overlays: Parti
     const traced = (overlays[hand]?.lines[name]?.length ?? 0) >= 2;
     const length = measured(analysis, hand, name)?.length_ratio;
     if (!traced) return "not clear";
+    if (overlays[hand] && isUnclear(overlays[hand]!, name)) return "not clearly visible";
     return typeof length === "number" ? `traced, ${length.toFixed(2)} × palm width` : "traced";
   };
   const leftShape = shapeOf(analysis, "left");

@@ -76,3 +76,8 @@ export function pathFor(points: Point[], precision = 1): string {
 export function strokeWidthFor(imageSize: [number, number]): number {
   return Math.max(2, Math.round(Math.max(imageSize[0], imageSize[1]) / 220));
 }
+
+/** Whether a drawn line is only a guess: below the engine's clear bar, drawn dotted. */
+export function isUnclear(overlay: Overlay, name: string): boolean {
+  return overlay.not_clear?.includes(name) ?? false;
+}

@@ -46,11 +46,20 @@ export interface MountRegion {
   lines_crossing: string[];
 }
 
+export interface OverlaySign {
+  line: string;
+  kind: "island" | "fork";
+  at: Point;
+}
+
 export interface Overlay {
   hand: Hand;
   image_size: [number, number];
   lines: Record<string, Point[]>;
   mounts: MountRegion[];
+  /** Lines drawn although not clearly visible (absent on overlays stored before it existed). */
+  not_clear?: string[];
+  signs?: OverlaySign[];
 }
 
 export interface StatusInfo {

@@ -4,10 +4,11 @@ and the same as plain data for the web UI's toggleable layers."""
 from __future__ import annotations
 
 import io
+from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from rekha.reading.types import HandMeasurements, LineName, Overlay, Point
+from rekha.reading.types import HandMeasurements, LineName, Overlay, OverlaySign
 from rekha.reading.vision.decode import decode_image
 
 OVERLAY_LONG_SIDE = 1200
@@ -34,12 +35,27 @@ LINE_LABELS: dict[LineName, str] = {
 }
 
 
+# where signs.py puts each kind of sign in LineMeasurement.extra (photo pixels as displayed)
+SIGN_KEYS: dict[str, Literal["island", "fork"]] = {"islands_at": "island", "forks_at": "fork"}
+
+
 def overlay_data(m: HandMeasurements) -> Overlay:
-    """Found lines as polylines in photo pixels (as displayed), plus the mount regions."""
-    lines: dict[LineName, list[Point]] = {
-        name: list(line.points) for name, line in m.lines.items() if line.found and line.points
-    }
-    return Overlay(hand=m.hand, image_size=m.image_size, lines=lines, mounts=list(m.mounts))
+    """Found lines as polylines in photo pixels (as displayed), which of them are not clearly
+    visible, the signs on them, and the mount regions."""
+    drawn = {name: line for name, line in m.lines.items() if line.found and line.points}
+    signs = [
+        OverlaySign(line=name, kind=kind, at=(float(x), float(y)))
+        for name, line in drawn.items()
+        for key, kind in SIGN_KEYS.items()
+        for x, y in line.extra.get(key) or []
+    ]
+    return Overlay(
+        hand=m.hand, image_size=m.image_size,
+        lines={name: list(line.points) for name, line in drawn.items()},
+        mounts=list(m.mounts),
+        not_clear=[name for name, line in drawn.items() if not line.clearly_visible],
+        signs=signs,
+    )
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -90,7 +106,7 @@ def render_overlay(data: bytes, m: HandMeasurements) -> bytes:
             label += f" x{line.count}"
         legend.append((label, colour))
         # the signs a reading may speak of, where signs.py found them: a ring and a word
-        for key, word in (("islands_at", "island"), ("forks_at", "fork")):
+        for key, word in SIGN_KEYS.items():
             for x, y in line.extra.get(key) or []:
                 cx, cy, r = x * f, y * f, width * 4
                 draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=colour, width=width)
