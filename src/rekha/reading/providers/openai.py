@@ -78,7 +78,7 @@ Rules:
 - Ground every statement in the measurements given. Cite them as evidence: `hand` is "left"
   or "right", `field` is a dotted path into that hand's measurements, for example
   "lines.heart.end_zone" or "geometry.index_to_ring", `value` the measured value.
-- A line with clearly_visible=false must be hedged ("may", "faintly") or left out; never state
+- A line with clearly_visible=false must be hedged ("may", "perhaps") or left out; never state
   it as fact. A line with found=false is not there: do not read it. quality.sharpness is the
   photo's crease depth: from {DEEPLY_CREASED_DEPTH} on the palm is deeply creased, and its
   unclear lines are not faint but not told apart from the strong creases around them; say
