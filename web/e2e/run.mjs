@@ -399,6 +399,23 @@ async function main() {
       await page.getByRole("button", { name: "Export .md" }).click();
       expect((await download).suggestedFilename().endsWith(".md"), "export is not markdown");
       await shoot(page, "09-conversation");
+      // Found again from "My readings" by a word of the question, and opened from the hit.
+      const here = page.url();
+      await page.goto("/analyses");
+      await page.getByLabel("Search your conversations").fill("career");
+      await page.getByRole("search").getByRole("button", { name: "Search" }).click();
+      await page.waitForURL(/\/analyses\?q=career/);
+      const hit = page.getByTestId("search-hit").filter({ hasText: "Career questions" });
+      await hit.waitFor();
+      expect((await page.getByTestId("analysis-list").count()) === 0, "the readings list is shown beside the results");
+      await shoot(page, "09b-search");
+      await page.getByRole("search").getByLabel("Search your conversations").fill("no such word xyzzy");
+      await page.getByRole("search").getByRole("button", { name: "Search" }).click();
+      await page.getByText("No conversation of yours mentions").waitFor();
+      await page.goBack();
+      await hit.getByRole("link", { name: "Career questions" }).click();
+      await page.waitForURL((url) => url.href === here || url.search.includes("&c="));
+      await page.getByRole("heading", { name: "Career questions" }).waitFor();
       await conversation.getByRole("button", { name: "Delete" }).click();
       await page.getByRole("heading", { name: "Ask about your reading" }).waitFor();
       await page.waitForFunction(() => !document.querySelector('[data-testid="conversation-list"]'));

@@ -13,6 +13,7 @@ import type {
   AnalysisListItem,
   AnalysisSummary,
   Conversation,
+  ConversationHit,
   ConversationTemplate,
   Message,
   Page,
@@ -138,6 +139,11 @@ const conv = "/api/v1/analyses/{analysis_id}/conversations" as const;
 
 export async function listTemplates(): Promise<ConversationTemplate[]> {
   return unwrap<unknown, ConversationTemplate[]>(client.GET("/api/v1/conversations/templates"));
+}
+
+/** Your conversations across all your readings whose title or messages contain `q`. */
+export async function searchConversations(q: string, page: number): Promise<Page<ConversationHit>> {
+  return unwrap<unknown, Page<ConversationHit>>(client.GET("/api/v1/conversations", { params: { query: { q, page } } }));
 }
 
 export async function listConversations(id: string, page: number): Promise<Page<Conversation>> {

@@ -165,6 +165,13 @@ export interface Conversation {
   message_count?: number;
 }
 
+/** A conversation found by words in its title or its messages (GET /conversations?q=). */
+export interface ConversationHit extends Conversation {
+  analysis_id: string;
+  matched: "title" | "message";
+  snippet?: string | null;
+}
+
 export interface Message {
   id: number | string;
   role: "user" | "assistant";
