@@ -96,3 +96,38 @@ def test_follow_up_inherits_topic_and_hand() -> None:
 def test_a_long_unrelated_question_does_not_inherit() -> None:
     question = "I am wondering what you can see in general in this photograph of my palm today"
     assert detect(question, {"topic": "love"}).topic is Topic.general
+
+
+@pytest.mark.parametrize(
+    ("question", "mark"),
+    [
+        ("Do I have a simian line?", "simian"),
+        ("Is there a fish sign on my palm?", "matsya"),
+        ("matsya rekha hai kya", "matsya"),
+        ("Do I have a trishul?", "trishul"),
+        ("What does a star on my sun line mean?", "star"),
+        ("Do I have the mystic cross?", "cross"),
+        ("Is there a girdle of Venus?", "girdle"),
+        ("ring of solomon", "ring_solomon"),
+    ],
+)
+def test_marks_the_engine_does_not_look_for(question: str, mark: str) -> None:
+    assert detect(question).unmeasured == mark
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Does my head line cross my life line?",  # "cross" here is no mark
+        "Do I have a square palm?",  # the earth hand, not the square sign
+        "What is my star sign?",
+        "What does my Jeevan rekha say?",
+    ],
+)
+def test_ordinary_questions_are_not_taken_for_marks(question: str) -> None:
+    assert detect(question).unmeasured is None
+
+
+def test_palm_shapes_by_name_ask_about_the_hand_shape() -> None:
+    for question in ("Do I have a square palm?", "Is mine an Agni hasta?", "what type of hand is this"):
+        assert detect(question).subjects == ("geometry.shape",), question

@@ -256,3 +256,31 @@ def test_what_a_sign_means_and_where_this_palm_shows_one(
     assert "dvipa" in answer.text and "never an illness" in answer.text
     # Only where a clearly traced line shows one: the heart line, not the faint life line.
     assert answer.cited == ["lines.heart"]
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("Do I have a simian line?", "single crease"),
+        ("Is there a fish sign on my palm?", "Matsya"),
+        ("What does a star on my sun line mean?", "on a mount as recognition"),
+    ],
+)
+def test_a_mark_rekha_does_not_look_for_is_said_so_not_replaced_by_a_reading(
+    responder: LocalResponder, measurements: dict[Hand, HandMeasurements], question: str,
+    says: str,
+) -> None:
+    stored = StoredReport(reading=None, measurements=measurements)
+    answer = ask(responder, stored, question)
+    assert says in answer.text
+    assert "Rekha does not look for this on a photo" in answer.text
+    assert answer.cited == []  # nothing measured is put forward in its place
+    assert "clearly traced" not in answer.text
+
+
+def test_a_mark_in_a_forbidden_question_is_still_refused(
+    responder: LocalResponder, measurements: dict[Hand, HandMeasurements]
+) -> None:
+    stored = StoredReport(reading=None, measurements=measurements)
+    answer = ask(responder, stored, "Does a star on my life line mean I will die young?")
+    assert answer.refused == "death"

@@ -107,6 +107,8 @@ _SUBJECT_ALIASES: dict[str, tuple[str, ...]] = {
     SHAPE: (
         "hand shape", "shape of my hand", "shape of my palm", "palm shape", "earth hand",
         "air hand", "fire hand", "water hand", "elemental hand", "element", "tattva",
+        "square palm", "long palm", "rectangular palm", "hand type", "type of hand",
+        "hasta akriti", "agni hasta", "prithvi hasta", "vayu hasta", "jal hasta",
     ),
     THUMB: ("thumb", "angushtha", "angutha", "अंगूठा"),
     FINGERS: (
@@ -261,6 +263,31 @@ _TERMS: dict[str, tuple[str, ...]] = {
     "chain": ("chain", "chains", "chained"),
 }
 
+# Marks and features the tradition reads that the engine does not look for on a photo (it
+# measures the principal and minor lines, their islands, breaks, forks and chains, the hand's
+# shape and the mounts' lines): a question about one gets an honest "not looked for", not a
+# reading of something else. Aliases are phrases, so "square palm" (the earth hand) or "does
+# my head line cross the life line" are not taken for the signs.
+UNMEASURED: dict[str, tuple[str, ...]] = {
+    "matsya": ("matsya", "fish sign", "fish mark", "sign of a fish", "fish on my"),
+    "trishul": ("trishul", "trident"),
+    "shankh": ("shankh", "conch"),
+    "chakra": ("chakra on", "whorl"),
+    "kamal": ("kamal", "lotus sign", "lotus mark", "lotus on"),
+    "dhvaja": ("dhvaja", "flag sign", "flag mark", "flag on my"),
+    "kalash": ("kalash", "pot sign"),
+    "yava": ("yava", "barley"),
+    "star": ("star on", "a star", "stars on", "star sign on my palm", "star mark"),
+    "cross": ("mystic cross", "a cross on", "cross mark", "cross sign"),
+    "triangle": ("triangle",),
+    "square": ("a square on", "square sign", "square mark", "protective square"),
+    "grille": ("grille", "grill on", "grid on my"),
+    "simian": ("simian", "single palmar crease", "single crease"),
+    "girdle": ("girdle of venus", "shukra mudrika", "girdle"),
+    "ring_solomon": ("ring of solomon", "solomon's ring", "guru mudrika", "ring of jupiter"),
+    "ring_saturn": ("ring of saturn", "shani mudrika"),
+}
+
 MAX_FOLLOW_UP_WORDS = 8
 
 
@@ -277,6 +304,7 @@ class Intent:
     follow_up: bool = False  # inherited its topic from the previous turn
     smalltalk: str | None = None  # "greeting" | "thanks": nothing to read
     term: str | None = None  # a sign asked about: island, break, fork, chain
+    unmeasured: str | None = None  # a mark of UNMEASURED asked about
     other_topics: tuple[Topic, ...] = field(default=())
 
     def state(self) -> dict[str, Any]:
@@ -399,6 +427,12 @@ def detect(question: str, previous: dict[str, Any] | None = None) -> Intent:
         None,
     )
     intent = replace(intent, term=term)
+    unmeasured = next(
+        (k for k, words in UNMEASURED.items() if any(_alias_pattern(w).search(text) for w in words)),
+        None,
+    )
+    if unmeasured is not None:
+        return replace(intent, unmeasured=unmeasured)
     if refusal is not None or topics or subjects or term:
         return intent
     if hand is None and not compare:

@@ -212,6 +212,46 @@ _SLOPES = {
     "straight_across": "running nearly straight across",
     "gently_sloping": "sloping gently",
 }
+# What the tradition (TRADITION.md, "Signs") reads in the marks the engine does not look for
+# (intent.UNMEASURED); the simian crease, the girdle and the rings are described, not read.
+UNMEASURED_MEANING: dict[str, str] = {
+    "matsya": "The Matsya, a fish-shaped mark near the wrist on the fate or life line or on "
+    "the mounts of the Moon or Ketu, is the most auspicious of the tradition's signs: piety, "
+    "generosity and standing.",
+    "trishul": "The Trishul, a trident, is read by where it stands: at the heart line's end "
+    "near Jupiter as honour, on the sun line as office, on the fate line as fortune.",
+    "shankh": "The Shankh, a conch-shaped mark, is one of the tradition's auspicious signs.",
+    "chakra": "The Chakra, a whorl, is one of the tradition's auspicious signs.",
+    "kamal": "The Kamal, a lotus-shaped mark, is one of the tradition's auspicious signs.",
+    "dhvaja": "The Dhvaja, a flag-shaped mark, is one of the tradition's auspicious signs.",
+    "kalash": "The Kalash, a pot-shaped mark, is one of the tradition's auspicious signs.",
+    "yava": "A Yava, a barley-shaped island in the joint of the thumb, is read as fame, "
+    "learning and wealth.",
+    "star": "A star is read by where it stands: on a mount as recognition, on a line as a "
+    "sudden event in what that line speaks of.",
+    "cross": "A cross is read by where it stands; between the heart and head lines some readers "
+    "call it the mystic cross.",
+    "triangle": "A triangle is read as a talent in what the mount or line it stands on "
+    "speaks of.",
+    "square": "A square is read as protection, and one over a break in a line as mending it.",
+    "grille": "A grille, a small grid of fine crossing lines, is read as scattered energy on "
+    "the mount it covers.",
+    "simian": "A simian crease is a single crease running across the palm where the heart and "
+    "head lines are usually two.",
+    "girdle": "The girdle of Venus (Shukra mudrika) is a fine arc between the heart line and "
+    "the fingers, under the middle and ring fingers.",
+    "ring_solomon": "The ring of Solomon (Guru mudrika) is a fine curve around the base of the "
+    "index finger.",
+    "ring_saturn": "The ring of Saturn (Shani mudrika) is a fine curve around the base of the "
+    "middle finger.",
+}
+UNMEASURED_NOTE = (
+    "Rekha does not look for this on a photo: it measures the principal and minor lines (with "
+    "their islands, breaks, forks and chains), the shape of the hand and fingers, and which "
+    "lines reach each mount, so it cannot say whether your palm has one. Ask about a line or a "
+    "mount by name to hear what your photo does show."
+)
+
 SIGN_MEANING: dict[str, str] = {
     "island": (
         "An island (dvipa) is a small loop where a line splits and rejoins. The tradition reads "
@@ -338,6 +378,8 @@ class _Composer:
             return self.refusal(intent.refusal)
         if intent.smalltalk is not None:
             return self.smalltalk(intent.smalltalk)
+        if intent.unmeasured is not None:
+            return self.unmeasured(intent.unmeasured)
         if intent.term is not None and not intent.subjects and intent.topic is Topic.general:
             return self.sign(intent.term)
         hands, compare = self.hands_in_scope()
@@ -457,6 +499,16 @@ class _Composer:
             text="\n\n".join(paragraphs),
             topics=[Topic.general.value],
             cited=list(self.cited),
+            state=dict(self.ctx.state),
+        )
+
+    def unmeasured(self, mark: str) -> Answer:
+        """A mark the engine does not look for: what it is or means, and that it was not
+        looked for (never a reading of something else in its place)."""
+        return Answer(
+            text=f"{UNMEASURED_MEANING[mark]}\n\n{UNMEASURED_NOTE}",
+            topics=[Topic.general.value],
+            cited=[],
             state=dict(self.ctx.state),
         )
 
