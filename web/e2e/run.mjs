@@ -402,18 +402,20 @@ async function main() {
       // Found again from "My readings" by a word of the question, and opened from the hit.
       const here = page.url();
       await page.goto("/analyses");
-      await page.getByLabel("Search your conversations").fill("career");
+      await page.getByLabel("Search your conversations").fill("head line");
       await page.getByRole("search").getByRole("button", { name: "Search" }).click();
-      await page.waitForURL(/\/analyses\?q=career/);
+      await page.waitForURL(/\/analyses\?q=head/);
       const hit = page.getByTestId("search-hit").filter({ hasText: "Career questions" });
       await hit.waitFor();
+      const marked = await hit.locator("mark").first().innerText();
+      expect(marked.toLowerCase() === "head line", `the snippet marks "${marked}", not the words searched for`);
       expect((await page.getByTestId("analysis-list").count()) === 0, "the readings list is shown beside the results");
       await shoot(page, "09b-search");
       await page.getByRole("search").getByLabel("Search your conversations").fill("no such word xyzzy");
       await page.getByRole("search").getByRole("button", { name: "Search" }).click();
       await page.getByText("No conversation of yours mentions").waitFor();
       await page.goBack();
-      await hit.getByRole("link", { name: "Career questions" }).click();
+      await hit.getByRole("link", { name: /Career questions/ }).click();
       await page.waitForURL((url) => url.href === here || url.search.includes("&c="));
       await page.getByRole("heading", { name: "Career questions" }).waitFor();
       await conversation.getByRole("button", { name: "Delete" }).click();

@@ -77,13 +77,15 @@ function ConversationResults({ query, page }: { query: string; page: number }) {
           <ul className="conv-list" data-testid="search-results">
             {found.data.items.map((hit) => (
               <li key={hit.id} data-testid="search-hit">
-                <Link href={hitHref(hit.analysis_id, hit.id)}>{hit.title}</Link>{" "}
-                <small style={{ color: "var(--muted)" }}>{formatDate(hit.updated_at ?? hit.created_at)}</small>
-                {hit.snippet ? (
-                  <p className="snippet">
-                    {highlight(hit.snippet, query).map((part, i) => (part.match ? <mark key={i}>{part.text}</mark> : <span key={i}>{part.text}</span>))}
-                  </p>
-                ) : null}
+                <Link href={hitHref(hit.analysis_id, hit.id)}>
+                  <span className="hit-title">{hit.title}</span>{" "}
+                  <small style={{ color: "var(--muted)" }}>{formatDate(hit.updated_at ?? hit.created_at)}</small>
+                  {hit.snippet ? (
+                    <span className="snippet">
+                      {highlight(hit.snippet, query).map((part, i) => (part.match ? <mark key={i}>{part.text}</mark> : <span key={i}>{part.text}</span>))}
+                    </span>
+                  ) : null}
+                </Link>
               </li>
             ))}
           </ul>
@@ -125,7 +127,7 @@ export function AnalysesView() {
     <div style={{ maxWidth: "48rem", margin: "0 auto" }}>
       <div className="conv-head">
         <div>
-          <PageHeading eyebrow="Newest first">My readings</PageHeading>
+          <PageHeading eyebrow={query ? "Your conversations" : "Newest first"}>My readings</PageHeading>
         </div>
         <Link className="btn saffron small" href="/">
           New reading
