@@ -35,6 +35,7 @@ const JOB_TIMEOUT_MS = 180_000;
 // published in docs/screenshots; the others stay in the git-ignored e2e/screenshots only.
 const LEFT_PALM = "left_15.jpg";
 const RIGHT_PALM = "right_03.jpg";
+const UNCLEAR_PALM = "right_07.jpg"; // a fixture whose head line the engine does not call clear
 
 const work = mkdtempSync(join(tmpdir(), "rekha-e2e-"));
 const children = [];
@@ -453,6 +454,35 @@ async function main() {
       await page.waitForFunction(() => document.querySelectorAll('[data-testid="analysis-item"]').length === 1);
       const last = await page.getByTestId("analysis-item").first().getByRole("link").first().getAttribute("href");
       expect(last?.includes(analysisId), `the oldest (first) reading is not on page 2: ${last}`);
+    });
+
+    await check("a line that is not clearly visible is drawn dotted and says so", async () => {
+      // right_07's head line is traced below the clear bar (its fixture snapshot says so).
+      const photo = readFileSync(join(FIXTURES, UNCLEAR_PALM)).toString("base64");
+      const id = await page.evaluate(async (photo) => {
+        const bytes = Uint8Array.from(atob(photo), (c) => c.charCodeAt(0));
+        const token = document.cookie.split("; ").find((c) => c.startsWith("rekha_csrf="))?.split("=")[1] ?? "";
+        const form = new FormData();
+        form.append("right_image", new Blob([bytes], { type: "image/jpeg" }), "palm.jpg");
+        const response = await fetch("/api/v1/analyses", { method: "POST", body: form, headers: { "X-CSRF-Token": decodeURIComponent(token) } });
+        if (response.status !== 202) throw new Error(`upload: ${response.status} ${await response.text()}`);
+        return (await response.json()).id;
+      }, photo);
+      await page.goto(`/progress?id=${id}`);
+      await page.waitForURL(/\/summary\?id=/, { timeout: JOB_TIMEOUT_MS });
+      await page.goto(`/report?id=${id}`);
+      const figure = page.locator(".hands-grid > div:not(.screen-hidden) .overlay-figure");
+      await figure.locator('[data-line="head"]').waitFor();
+      const full = await (await page.request.get(`/api/v1/analyses/${id}`)).json();
+      const head = full.report.measurements.right.lines.head;
+      expect(head.found && !head.clearly_visible, `the head line of ${UNCLEAR_PALM} is no longer below the clear bar`);
+      expect((await figure.locator('[data-line="head"]').getAttribute("data-clear")) === "false", "the head line is not marked unclear");
+      const dash = await figure.locator('[data-line="head"] path').last().getAttribute("stroke-dasharray");
+      expect(Boolean(dash), "the head line is not drawn dotted");
+      expect((await figure.locator('[data-line="heart"] path').last().getAttribute("stroke-dasharray")) === null, "the clear heart line is dotted");
+      await figure.getByRole("button", { name: /Head line · not clearly visible/ }).waitFor();
+      await figure.getByText("Dotted: not clearly visible on this photo").waitFor();
+      await figure.screenshot({ path: join(SHOTS, "06b-report-unclear-line.png") });
     });
 
     await check("account page: profile, export, sign out and sign in again", async () => {
