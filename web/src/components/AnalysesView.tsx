@@ -90,9 +90,7 @@ function ConversationResults({ query, page }: { query: string; page: number }) {
             ))}
           </ul>
           <Pagination
-            page={found.data.page}
-            pageSize={found.data.page_size}
-            total={found.data.total}
+            of={found.data}
             hrefFor={(p) => searchHref(query, p)}
             label="Pages of conversations found"
           />
@@ -176,9 +174,7 @@ export function AnalysesView() {
             })}
           </ul>
           <Pagination
-            page={list.data.page}
-            pageSize={list.data.page_size}
-            total={list.data.total}
+            of={list.data}
             hrefFor={(p) => `/analyses?page=${p}`}
             label="Pages of readings"
           />

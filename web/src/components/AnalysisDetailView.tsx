@@ -136,10 +136,8 @@ export function AnalysisDetailView() {
           ) : null}
           {conversations.data ? (
             <Pagination
-              page={conversations.data.page}
-              pageSize={conversations.data.page_size}
-              total={conversations.data.total}
-              hrefFor={(p) => `${base}&page=${p}`}
+            of={conversations.data}
+            hrefFor={(p) => `${base}&page=${p}`}
               label="Pages of conversations"
             />
           ) : null}

@@ -6,7 +6,7 @@ import { useEffect, useRef, type ReactNode } from "react";
 import { Mandala } from "./LotusMark";
 import { errorMessage } from "@/lib/errors";
 import { pageLinks, pageCount, rangeLabel } from "@/lib/pagination";
-import type { AnalysisStatus } from "@/lib/types";
+import type { AnalysisStatus, Page } from "@/lib/types";
 
 /** An error, in words, announced to screen readers. */
 export function ErrorNotice({ error, title }: { error: unknown; title?: string }) {
@@ -41,18 +41,15 @@ export function StatusBadge({ status }: { status: AnalysisStatus }) {
 
 /** Page links as real links (?page=N), so they work without script and with the keyboard. */
 export function Pagination({
-  page,
-  pageSize,
-  total,
+  of,
   hrefFor,
   label,
 }: {
-  page: number;
-  pageSize: number;
-  total: number;
+  of: Pick<Page<unknown>, "page" | "page_size" | "total">;
   hrefFor: (page: number) => string;
   label: string;
 }) {
+  const { page, page_size: pageSize, total } = of;
   const pages = pageCount(total, pageSize);
   if (pages <= 1) return null;
   return (
