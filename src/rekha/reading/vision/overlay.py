@@ -4,12 +4,12 @@ and the same as plain data for the web UI's toggleable layers."""
 from __future__ import annotations
 
 import io
-from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from rekha.reading.types import HandMeasurements, LineName, Overlay, OverlaySign
 from rekha.reading.vision.decode import decode_image
+from rekha.reading.vision.signs import SIGN_EXTRA_KEYS
 
 OVERLAY_LONG_SIDE = 1200
 
@@ -35,10 +35,6 @@ LINE_LABELS: dict[LineName, str] = {
 }
 
 
-# where signs.py puts each kind of sign in LineMeasurement.extra (photo pixels as displayed)
-SIGN_KEYS: dict[str, Literal["island", "fork"]] = {"islands_at": "island", "forks_at": "fork"}
-
-
 def overlay_data(m: HandMeasurements) -> Overlay:
     """Found lines as polylines in photo pixels (as displayed), which of them are not clearly
     visible, the signs on them, and the mount regions."""
@@ -46,7 +42,7 @@ def overlay_data(m: HandMeasurements) -> Overlay:
     signs = [
         OverlaySign(line=name, kind=kind, at=(float(x), float(y)))
         for name, line in drawn.items()
-        for key, kind in SIGN_KEYS.items()
+        for key, kind in SIGN_EXTRA_KEYS.items()
         for x, y in line.extra.get(key) or []
     ]
     return Overlay(
@@ -106,7 +102,7 @@ def render_overlay(data: bytes, m: HandMeasurements) -> bytes:
             label += f" x{line.count}"
         legend.append((label, colour))
         # the signs a reading may speak of, where signs.py found them: a ring and a word
-        for key, word in SIGN_KEYS.items():
+        for key, word in SIGN_EXTRA_KEYS.items():
             for x, y in line.extra.get(key) or []:
                 cx, cy, r = x * f, y * f, width * 4
                 draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=colour, width=width)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -658,10 +658,18 @@ def line_signs(name: LineName, traced: dict[LineName, list[Traced]], maps: Ridge
                          forks=name in FORK_LINES, others=others)
 
 
+# The keys of LineMeasurement.extra that say where the signs lie, and the sign each names
+# (the overlays read them back).
+SIGN_EXTRA_KEYS: dict[str, Literal["island", "fork"]] = {"islands_at": "island",
+                                                          "forks_at": "fork"}
+
+
 def signs_extra(signs: LineSigns, frame: PalmFrame, to_disp: float) -> dict[str, Any]:
     """Where the signs lie, in photo pixels as displayed (for overlays), when there are any."""
     out: dict[str, Any] = {}
-    for key, pts in (("islands_at", signs.island_at), ("forks_at", signs.fork_at)):
+    at = {"island": signs.island_at, "fork": signs.fork_at}
+    for key, kind in SIGN_EXTRA_KEYS.items():
+        pts = at[kind]
         if pts:
             img = frame.image_from_units(np.asarray(pts, dtype=np.float64)) * to_disp
             out[key] = [(round(float(x), 1), round(float(y), 1)) for x, y in img]
