@@ -201,9 +201,16 @@ class Composer:
             raise TypeError(f"pool {pool} needs an area")
         return str(self.ch.pick(f"{pool}:{key}", options)).format(**values)
 
-    def _unclear(self, pool: str) -> str:
-        """The pool that says why lines are unclear: faint, or lost among many strong creases."""
-        return f"{pool}_crowded" if self.crowded else pool
+    def unclear_phrase(self, pool: str, key: str, ev: list[Evidence] | None = None,
+                       **values: Any) -> str:
+        """A phrase of `pool` that says why lines are unclear: faint, or (the `_crowded` pool)
+        lost among many strong creases, which rests on the photo's crease depth (added to
+        `ev`)."""
+        if not self.crowded:
+            return self.phrase(pool, key, **values)
+        if ev is not None:
+            ev.append(evidence_for(self.m, "quality.sharpness"))
+        return self.phrase(f"{pool}_crowded", key, **values)
 
     def area_phrase(self, pool: str, area: Area, key: str, **values: Any) -> str:
         options = self.kb.phrases[pool][area.value]
@@ -257,10 +264,7 @@ class Composer:
                                         for n in clear]),
             ))
         else:
-            parts.append(self.phrase(self._unclear("overview_none_clear"), "o",
-                                     hand=m.hand.value))
-            if self.crowded:
-                ev.append(evidence_for(m, "quality.sharpness"))
+            parts.append(self.unclear_phrase("overview_none_clear", "o", ev, hand=m.hand.value))
         for hit in self._of_topic(self.primary, {Topic.shape}, stated_only=True):
             text, hev = self.say(hit, hit.entry.text, "text")
             parts.append(text)
@@ -303,9 +307,7 @@ class Composer:
                 parts.append(self.phrase("line_missing", key, **values))
         elif not lm.clearly_visible:
             ev.append(evidence_for(m, f"lines.{line.value}.clearly_visible"))
-            parts.append(self.phrase(self._unclear("line_faint"), key, **values))
-            if self.crowded:
-                ev.append(evidence_for(m, "quality.sharpness"))
+            parts.append(self.unclear_phrase("line_faint", key, ev, **values))
             hedged = [h for h in mine if h.mode == "hedged"]
             if hedged:
                 text, hev = self.hedged(hedged[0])
@@ -480,7 +482,7 @@ class Composer:
             best = max(clear, key=lambda c: (c[0], -LINE_ORDER.index(c[1])))[1]
             parts.append(self.phrase("summary_teaser", "t", line_a=self.line_name(best)))
         else:
-            parts.append(self.phrase(self._unclear("summary_teaser_none"), "t"))
+            parts.append(self.unclear_phrase("summary_teaser_none", "t"))
         area = FOCUS_AREA.get(self.focus)
         if area is not None:
             parts.append(self.phrase("summary_close_focus", "c",
