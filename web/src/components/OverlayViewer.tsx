@@ -71,29 +71,27 @@ export function OverlayViewer({ overlay, src, caption }: { overlay: Overlay; src
                 </g>
               ))
             : null}
-          {lines.map((name) =>
-            hidden.has(name) ? null : (
-              <g key={name} data-line={name} data-clear={isUnclear(overlay, name) ? "false" : "true"}>
-                {/* a pale halo under each line keeps it visible on any skin tone */}
-                <path
-                  d={pathFor(overlay.lines[name] ?? [])}
-                  stroke="rgb(255 255 255 / 80%)"
-                  strokeWidth={LINE_PX + 3}
-                  strokeDasharray={isUnclear(overlay, name) ? UNCLEAR_DASH : undefined}
-                  strokeLinecap="round"
-                  vectorEffect="non-scaling-stroke"
-                />
-                <path
-                  d={pathFor(overlay.lines[name] ?? [])}
-                  stroke={lineStyle(name).colour}
-                  strokeWidth={LINE_PX}
-                  strokeDasharray={isUnclear(overlay, name) ? UNCLEAR_DASH : undefined}
-                  strokeLinecap="round"
-                  vectorEffect="non-scaling-stroke"
-                />
+          {lines.map((name) => {
+            if (hidden.has(name)) return null;
+            const unclear = isUnclear(overlay, name);
+            // the same path twice: a pale halo under the line keeps it visible on any skin tone
+            const layer = (colour: string, width: number) => (
+              <path
+                d={pathFor(overlay.lines[name] ?? [])}
+                stroke={colour}
+                strokeWidth={width}
+                strokeDasharray={unclear ? UNCLEAR_DASH : undefined}
+                strokeLinecap="round"
+                vectorEffect="non-scaling-stroke"
+              />
+            );
+            return (
+              <g key={name} data-line={name} data-clear={unclear ? "false" : "true"}>
+                {layer("rgb(255 255 255 / 80%)", LINE_PX + 3)}
+                {layer(lineStyle(name).colour, LINE_PX)}
               </g>
-            ),
-          )}
+            );
+          })}
           {signs.map((sign, i) => (
             <g key={`${sign.line}-${sign.kind}-${i}`} data-sign={sign.kind} data-sign-line={sign.line}>
               <title>{`${SIGN_WORDS[sign.kind]} on the ${lineStyle(sign.line).label.toLowerCase()}`}</title>
