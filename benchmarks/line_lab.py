@@ -33,6 +33,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import cv2
@@ -246,8 +247,7 @@ def ceiling(palms: list[Palm]) -> None:
     base = {(r.part, r.stem, r.line): r.placed for r in placements(palms)}
     reach = dict(base)
     for setting, values in SWEEPS.items():
-        module, name = setting.rsplit(".", 1)
-        mod = importlib.import_module(f"rekha.reading.vision.{module}")
+        mod, name = _constant(setting)
         kept = getattr(mod, name)
         for v in values:
             setattr(mod, name, v)
@@ -320,12 +320,18 @@ def invariance(db: dict[str, dict[str, Copy | None]], verbose: bool = False) -> 
     return same, total
 
 
-def _apply(setting: str) -> None:
-    target, value = setting.split("=", 1)
+def _constant(target: str) -> tuple[ModuleType, str]:
+    """The module of rekha.reading.vision and the name that `module.NAME` points at."""
     module, name = target.rsplit(".", 1)
     mod = importlib.import_module(f"rekha.reading.vision.{module}")
     if not hasattr(mod, name):
         raise SystemExit(f"{target}: no such constant")
+    return mod, name
+
+
+def _apply(setting: str) -> None:
+    target, value = setting.split("=", 1)
+    mod, name = _constant(target)
     parsed: Any = ast.literal_eval(value)
     setattr(mod, name, parsed)
 
